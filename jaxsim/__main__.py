@@ -1,0 +1,5 @@
+"""Entry point for ``python -m jaxsim``, the same as the ``jaxsim`` command."""
+
+from jaxsim.cli import main
+
+raise SystemExit(main())
