@@ -50,7 +50,7 @@ class Checkpointer:
             ``(step, state, metadata)``; metadata is ``{}`` when none was saved.
 
         Raises:
-            FileNotFoundError: if the folder holds no checkpoint.
+            FileNotFoundError: if the folder contains no checkpoint.
         """
         step = self.latest_step() if step is None else step
         if step is None:

@@ -7,8 +7,8 @@ of the loss at the optimum (the Laplace approximation):
 - negative log-likelihood ``L(theta)``: ``cov = H^-1`` with ``H = d^2 L / d theta^2``;
 - least squares ``L = 1/2 sum_i (r_i / sigma_i)^2``: ``cov = H^-1`` when the noise scales
   ``sigma_i`` are known, and ``cov = s^2 H^-1`` with ``s^2 = sum_i r_i^2 / (n - p)`` fitted
-  from the residuals when they are not (the textbook estimate, e.g. Press et al., Numerical
-  Recipes, 3rd ed., section 15.4).
+  from the residuals when they are not (``n`` points, ``p`` parameters). This is the
+  unbiased noise estimate of linear least squares and holds to first order for nonlinear models.
 
 With ``log_residuals=True`` the residuals are ``log(y) - log(model(x))``, the right choice
 when data span orders of magnitude and the noise is multiplicative.
