@@ -110,7 +110,7 @@ def optimal_batch(
     tensor_parallel: int = 1,
     bytes_per_element: Float[ArrayLike, ""] = 2.0,
     headroom: Float[ArrayLike, ""] = 0.9,
-    iterations: int = 40,
+    iterations: int = 24,
 ) -> OptimalBatch:
     """Find the throughput-optimal real batch size under a per-token latency budget (module docstring).
 
@@ -120,7 +120,8 @@ def optimal_batch(
         latency_budget: maximum seconds per decode step.
         tensor_parallel, bytes_per_element: the deployment.
         headroom: fraction of memory available to weights plus KV cache.
-        iterations: safeguarded Newton steps; 40 halve a bracket of ``e^20`` below float32 resolution.
+        iterations: safeguarded Newton steps; even pure bisection shrinks a bracket of width 20
+            (in log batch) to 1e-6 in 24 steps, and Newton steps converge faster.
 
     Returns:
         An :class:`OptimalBatch`. Where ``feasible`` is False the batch is 1 and the other
