@@ -120,8 +120,8 @@ def optimal_batch(
         latency_budget: maximum seconds per decode step.
         tensor_parallel, bytes_per_element: the deployment.
         headroom: fraction of memory available to weights plus KV cache.
-        iterations: safeguarded Newton steps; even pure bisection shrinks a bracket of width 20
-            (in log batch) to 1e-6 in 24 steps, and Newton steps converge faster.
+        iterations: safeguarded Newton steps. Pure bisection alone shrinks a bracket of width 20
+            in log batch to 1e-6 in 24 steps, and Newton steps converge faster.
 
     Returns:
         An :class:`OptimalBatch`. Where ``feasible`` is False the batch is 1 and the other

@@ -125,7 +125,7 @@ MODEL_CONFIGS: dict[str, TransformerConfig] = {
     ),
 }
 
-#: Where each configuration comes from.
+#: Source of each configuration.
 MODEL_SOURCES: dict[str, str] = {
     "gpt-j-6b": "config.json of EleutherAI/gpt-j-6b (n_inner unset, so d_ff = 4 d_model)",
     "gpt-neox-20b": "config.json of EleutherAI/gpt-neox-20b; Black et al. 2022, arXiv:2204.06745",

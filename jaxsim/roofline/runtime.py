@@ -58,6 +58,8 @@ class Efficiency(eqx.Module):
         compute: fraction ``eta_c`` of peak FLOP/s reached by matrix multiplies.
         memory: fraction ``eta_m`` of peak memory bandwidth reached.
         network: fraction ``eta_n`` of the interconnect bandwidth reached by all-reduces.
+        latency_scale: factor on the hardware's collective latency ``alpha``. The table's
+            latencies are estimates, so fits treat this factor as a parameter.
         layer_overhead_s: fixed seconds per transformer block per phase.
         step_overhead_s: fixed seconds per forward pass (prefill or decode step).
         request_overhead_s: fixed seconds per request.
@@ -66,12 +68,13 @@ class Efficiency(eqx.Module):
     compute: Float[ArrayLike, ""] = 1.0
     memory: Float[ArrayLike, ""] = 1.0
     network: Float[ArrayLike, ""] = 1.0
+    latency_scale: Float[ArrayLike, ""] = 1.0
     layer_overhead_s: Float[ArrayLike, ""] = 0.0
     step_overhead_s: Float[ArrayLike, ""] = 0.0
     request_overhead_s: Float[ArrayLike, ""] = 0.0
 
     def __check_init__(self):
-        for field in ("compute", "memory", "network"):
+        for field in ("compute", "memory", "network", "latency_scale"):
             value = getattr(self, field)
             try:
                 array = np.asarray(value, dtype=float)
@@ -95,14 +98,18 @@ def allreduce_time(
     hardware: Hardware,
     *,
     network_efficiency: Float[ArrayLike, ""] = 1.0,
+    latency_scale: Float[ArrayLike, ""] = 1.0,
 ) -> Float[Array, "..."]:
-    """Return the ring all-reduce time ``2 (n-1) alpha + 2 (n-1)/n M / (eta_n beta)``; 0 for one chip."""
+    """Return the ring all-reduce time ``2 (n-1) k alpha + 2 (n-1)/n M / (eta_n beta)``; 0 for one chip.
+
+    ``k`` is ``latency_scale``, a correction to the estimated per-step latency ``alpha``.
+    """
     n_chips = jnp.asarray(n_chips, dtype=float)
     steps = 2 * (n_chips - 1)
     bandwidth_term = steps / n_chips * jnp.asarray(message_bytes) / (
         jnp.asarray(network_efficiency) * hardware.interconnect_bandwidth
     )
-    return steps * hardware.interconnect_latency + bandwidth_term
+    return steps * jnp.asarray(latency_scale) * hardware.interconnect_latency + bandwidth_term
 
 
 def phase_time(
@@ -125,7 +132,11 @@ def phase_time(
         )
 
     communication = cost.allreduces_per_layer * allreduce_time(
-        cost.allreduce_bytes, cost.tensor_parallel, hardware, network_efficiency=efficiency.network
+        cost.allreduce_bytes,
+        cost.tensor_parallel,
+        hardware,
+        network_efficiency=efficiency.network,
+        latency_scale=efficiency.latency_scale,
     )
     layer = jnp.sum(op_time(cost.layer_flops, cost.layer_bytes), axis=-1) + communication + efficiency.layer_overhead_s
     head = op_time(cost.head_flops, cost.head_bytes)

@@ -53,8 +53,8 @@ __all__ = [
 HELM_MODELS: tuple[str, ...] = ("gpt-j-6b", "gpt-neox-20b", "opt-66b", "bloom-176b", "opt-175b")
 
 #: Context length at which the model's per-token cost is compared with the published slope.
-#: NOTE: the published slope pools requests of many prompt lengths; 960 tokens, the middle of the
-#: prompt buckets, stands in for their mix.
+#: NOTE: the published slope pools requests of many prompt lengths, and 960 tokens, the middle of the
+#: prompt buckets, represents their mix.
 HELM_PER_TOKEN_CONTEXT = 960.0
 
 
@@ -151,11 +151,13 @@ def load_nemo_latency(*, drop_flagged: bool = True) -> Measurements:
 
 
 def initial_params() -> dict[str, jax.Array]:
-    """Return the unconstrained starting point: 50 % efficiencies and 0.1 ms / 1 ms / 1 ms overheads."""
+    """Return the unconstrained starting point: 50 % efficiencies, the table's collective latency and
+    0.1 ms / 1 ms / 1 ms overheads."""
     return {
         "logit_compute": jnp.asarray(0.0),
         "logit_memory": jnp.asarray(0.0),
         "logit_network": jnp.asarray(0.0),
+        "log_latency_scale": jnp.asarray(0.0),
         "log_layer_overhead": jnp.log(jnp.asarray(1e-4)),
         "log_step_overhead": jnp.log(jnp.asarray(1e-3)),
         "log_request_overhead": jnp.log(jnp.asarray(1e-3)),
@@ -168,6 +170,7 @@ def efficiency_from_params(params: dict[str, jax.Array]) -> Efficiency:
         compute=jax.nn.sigmoid(params["logit_compute"]),
         memory=jax.nn.sigmoid(params["logit_memory"]),
         network=jax.nn.sigmoid(params["logit_network"]),
+        latency_scale=jnp.exp(params["log_latency_scale"]),
         layer_overhead_s=jnp.exp(params["log_layer_overhead"]),
         step_overhead_s=jnp.exp(params["log_step_overhead"]),
         request_overhead_s=jnp.exp(params["log_request_overhead"]),

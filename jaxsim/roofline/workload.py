@@ -115,7 +115,12 @@ def model_dims(config: TransformerConfig, tensor_parallel: int = 1) -> ModelDims
     """
     check_parallelism(config, tensor_parallel)
     t = tensor_parallel
-    allreduces = 0 if t == 1 else (1 if config.parallel_residual else 2)
+    if t == 1:
+        allreduces = 0
+    elif config.parallel_residual:
+        allreduces = 1
+    else:
+        allreduces = 2
     return ModelDims(
         d_model=float(config.d_model),
         d_q=config.d_model / t,

@@ -121,6 +121,7 @@ def test_jit_does_not_retrace_for_new_sizes():
     assert counter.count == 1
 
 
+@pytest.mark.slow
 def test_vmap_over_batch_sizes_matches_loop():
     batches = jnp.array([1.0, 2.0, 8.0, 64.0])
     batched = jax.vmap(lambda b: decode_step_time(LLAMA, A100, b, 256.0, STACK))(batches)

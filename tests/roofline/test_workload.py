@@ -72,7 +72,7 @@ def test_parallel_residual_needs_one_allreduce():
     assert float(cost.allreduces_per_layer) == 1
 
 
-def test_llama_70b_kv_cache_is_320_kib_per_token():
+def test_llama_70b_kv_cache_per_token():
     # 2 (K and V) * 80 layers * 8 heads * 128 dims * 2 bytes = 327680 bytes per token.
     per_token = kv_cache_bytes_per_chip(get_model("llama-2-70b"), 1, 1)
     assert float(per_token) == 327680
