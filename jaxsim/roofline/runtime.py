@@ -28,6 +28,7 @@ Efficiencies and overheads live in :class:`Efficiency`, a pytree the validation 
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
@@ -35,7 +36,7 @@ from jaxtyping import Array, ArrayLike, Float
 from jaxsim.roofline.configs import TransformerConfig
 from jaxsim.roofline.hardware import Hardware
 from jaxsim.roofline.model import DEFAULT_TEMPERATURE, roofline_time
-from jaxsim.roofline.workload import ModelDims, PhaseCost, decode_cost, prefill_cost
+from jaxsim.roofline.workload import ModelDims, PhaseCost, check_fits_in_memory, decode_cost, prefill_cost
 
 __all__ = [
     "Efficiency",
@@ -196,8 +197,12 @@ def request_time(
     ``T = c_request + T_prefill(p) + sum_{j=0}^{o-2} T_decode(p + j)``, the sum taken by
     quadrature (module docstring), so every size may be a real number.
 
+    With a :class:`TransformerConfig` and concrete sizes and hardware, the request is also
+    checked against the chip's memory (:func:`~jaxsim.roofline.workload.check_fits_in_memory`).
+
     Raises:
-        ValueError: for a concrete ``output_tokens < 1`` or other invalid sizes.
+        ValueError: for a concrete ``output_tokens < 1``, other invalid sizes, or weights plus
+            KV cache that exceed the chip's memory at this tensor-parallel degree.
     """
     try:
         too_few = bool(np.any(np.asarray(output_tokens, dtype=float) < 1))
@@ -205,6 +210,8 @@ def request_time(
         too_few = False
     if too_few:
         raise ValueError(f"output_tokens must be >= 1 (the prefill emits the first token), got {output_tokens}.")
+    if isinstance(model, TransformerConfig):
+        _check_memory_if_concrete(model, hardware, batch, prompt_tokens, output_tokens, tensor_parallel, bytes_per_element)
     kwargs = dict(tensor_parallel=tensor_parallel, bytes_per_element=bytes_per_element, temperature=temperature)
     p = jnp.asarray(prompt_tokens, dtype=float)
     o = jnp.asarray(output_tokens, dtype=float)
@@ -218,6 +225,20 @@ def request_time(
     )
     decode = 0.5 * width * jnp.sum(jnp.asarray(_GAUSS_WEIGHTS) * step_times)
     return efficiency.request_overhead_s + prefill + decode
+
+
+def _check_memory_if_concrete(config, hardware, batch, prompt_tokens, output_tokens, tensor_parallel, bytes_per_element):
+    try:
+        batch = float(batch)
+        tokens = float(prompt_tokens) + float(output_tokens)
+        bytes_per_element = float(bytes_per_element)
+        float(hardware.memory_capacity)
+    except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError, TypeError):
+        return  # traced under jit, vmap or grad: the caller checks memory beforehand
+    check_fits_in_memory(
+        config, hardware, batch, tokens,
+        tensor_parallel=1 if tensor_parallel is None else tensor_parallel, bytes_per_element=bytes_per_element,
+    )
 
 
 def per_token_time(

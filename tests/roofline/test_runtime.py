@@ -70,6 +70,11 @@ def test_request_time_quadrature_matches_explicit_sum():
     assert value == pytest.approx(explicit, rel=1e-4)
 
 
+def test_request_that_does_not_fit_raises():
+    with pytest.raises(ValueError, match="needs .* GiB per chip"):
+        request_time(get_model("llama-2-70b"), A100, 1, 512, 128, STACK)
+
+
 def test_request_time_with_one_output_token_is_prefill():
     value = request_time(LLAMA, A100, 1, 64, 1, STACK)
     expected = prefill_time(LLAMA, A100, 1, 64, STACK) + STACK.request_overhead_s
