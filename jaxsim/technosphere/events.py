@@ -11,6 +11,7 @@ also have closed forms (:mod:`~jaxsim.technosphere.growth`), and the tests check
 from __future__ import annotations
 
 import diffrax
+import equinox as eqx
 import jax.numpy as jnp
 import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float
@@ -39,7 +40,8 @@ def time_to_power(
             reaching it, because the event looks for an upward crossing.
         t_max: end of the search in years.
         rtol, atol: tolerances of the Tsit5 step-size controller on the state.
-        root_tol: relative and absolute tolerance of the Newton root finder on the time (yr).
+        root_tol: relative and absolute tolerance of the Newton root finder on the time (yr);
+            the absolute one is raised to the rounding floor of ``ln P`` where it is smaller.
         max_steps: maximum number of solver steps.
 
     Returns:
@@ -52,20 +54,42 @@ def time_to_power(
     """
     check_positive("target", target, "W")
     check_positive("t_max", t_max, "yr")
-    log_target = jnp.log(jnp.asarray(target, dtype=float))
+    dtype = jnp.result_type(float)
+    return _time_to_power(
+        model,
+        jnp.log(jnp.asarray(target, dtype=dtype)),
+        jnp.asarray(t_max, dtype=dtype),
+        rtol=rtol,
+        atol=atol,
+        root_tol=root_tol,
+        max_steps=max_steps,
+    )
 
-    def crossing(t, y, args, **kwargs):
-        return model.log_power(y) - log_target
 
-    # Terminate Newton on the size of the time step alone: the default test on |g| <= atol
-    # cannot be met in float32, where ln P of order 50 carries a rounding error near 1e-5.
-    newton = optx.Newton(rtol=root_tol, atol=root_tol, cauchy_termination=False)
-    event = diffrax.Event(crossing, root_finder=newton, direction=True)
+class _Crossing(eqx.Module):
+    # A pytree rather than a closure, so that a new target reuses the compiled solve.
+    model: GrowthModel
+    log_target: Array
+
+    def __call__(self, t, y, args, **kwargs):
+        return self.model.log_power(y) - self.log_target
+
+
+@eqx.filter_jit
+def _time_to_power(
+    model: GrowthModel, log_target: Array, t_max: Array, *, rtol: float, atol: float, root_tol: float, max_steps: int
+) -> tuple[Array, Array]:
+    # Newton stops when both the time step and |g| fall below atol. |g| = |ln P - ln P*| cannot
+    # fall below the rounding error of ln P (up to about 100 for 1e43 W), so atol is at least
+    # 16 * eps * 100: 1.9e-4 in float32, 3.6e-12 in float64.
+    floor = 16.0 * float(jnp.finfo(log_target.dtype).eps) * 100.0
+    newton = optx.Newton(rtol=root_tol, atol=max(root_tol, floor))
+    event = diffrax.Event(_Crossing(model, log_target), root_finder=newton, direction=True)
     solution = diffrax.diffeqsolve(
         diffrax.ODETerm(model.vector_field),
         diffrax.Tsit5(),
         t0=0.0,
-        t1=jnp.asarray(t_max, dtype=float),
+        t1=t_max,
         dt0=None,
         y0=model.initial_state(),
         saveat=diffrax.SaveAt(t1=True),

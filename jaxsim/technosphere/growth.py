@@ -223,10 +223,13 @@ def solve_growth(
     Returns:
         The diffrax solution; ``solution.ys`` has the state at ``ts``.
     """
-    ts = jnp.asarray(ts, dtype=float)
-    term = diffrax.ODETerm(model.vector_field)
+    return _solve(model, jnp.asarray(ts, dtype=jnp.result_type(float)), rtol=rtol, atol=atol, max_steps=max_steps)
+
+
+@eqx.filter_jit
+def _solve(model: GrowthModel, ts: Array, *, rtol: float, atol: float, max_steps: int) -> diffrax.Solution:
     return diffrax.diffeqsolve(
-        term,
+        diffrax.ODETerm(model.vector_field),
         diffrax.Tsit5(),
         t0=0.0,
         t1=ts[-1],

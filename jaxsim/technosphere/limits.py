@@ -50,7 +50,8 @@ def planet_luminosity_limit(
     check_positive("radius", radius, "m")
     check_positive("distance", distance, "m")
     luminosity, radius, distance = jnp.asarray(luminosity), jnp.asarray(radius), jnp.asarray(distance)
-    return luminosity * radius**2 / (4.0 * distance**2)
+    # (R / 2d)^2 first: L R^2 alone reaches 1e40 for the Sun and the Earth and overflows float32.
+    return luminosity * (radius / (2.0 * distance)) ** 2
 
 
 def star_luminosity_limit(luminosity: Float[ArrayLike, "*batch"] = tc.L_SUN.value) -> Float[Array, "*batch"]:
