@@ -17,7 +17,7 @@ import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from jaxsim.technosphere._validation import check_positive
-from jaxsim.technosphere.growth import GrowthModel
+from jaxsim.technosphere.growth import GrowthModel, step_controller
 
 __all__ = ["time_to_power"]
 
@@ -93,7 +93,7 @@ def _time_to_power(
         dt0=None,
         y0=model.initial_state(),
         saveat=diffrax.SaveAt(t1=True),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        stepsize_controller=step_controller(model, rtol, atol),
         event=event,
         max_steps=max_steps,
         throw=False,

@@ -41,7 +41,7 @@ from jaxtyping import Array, ArrayLike, Float
 from jaxsim.technosphere import constants as tc
 from jaxsim.technosphere._validation import check_at_most, check_finite, check_positive, concrete
 from jaxsim.technosphere.efficiency import landsberg_efficiency
-from jaxsim.technosphere.growth import GrowthModel
+from jaxsim.technosphere.growth import GrowthModel, step_controller
 
 __all__ = [
     "ControlSchedule",
@@ -219,6 +219,10 @@ class ExplorationModel(GrowthModel):
     def log_power(self, y):
         return jnp.logaddexp(y[0], y[1])
 
+    def max_step(self):
+        # The filled capacities relax at rate gamma (1 - u) <= gamma; see LogisticGrowth.max_step.
+        return 2.0 / self.growth_rate
+
 
 def solve_exploration(
     model: ExplorationModel,
@@ -242,7 +246,7 @@ def solve_exploration(
         dt0=None,
         y0=model.initial_state(),
         saveat=diffrax.SaveAt(ts=ts),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        stepsize_controller=step_controller(model, rtol, atol),
         max_steps=max_steps,
         throw=False,
     )
@@ -269,7 +273,7 @@ def log_energy_gathered(
         dt0=None,
         y0=model.initial_state(),
         saveat=diffrax.SaveAt(t1=True),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        stepsize_controller=step_controller(model, rtol, atol),
         max_steps=max_steps,
         throw=False,
     )

@@ -37,6 +37,7 @@ __all__ = [
     "exponential_time_to_power",
     "logistic_time_to_power",
     "solve_growth",
+    "step_controller",
 ]
 
 
@@ -59,6 +60,15 @@ class GrowthModel(eqx.Module):
     @abc.abstractmethod
     def log_power(self, y: Array) -> Float[Array, ""]:
         """Return ``ln P`` (P in W) of the state ``y``."""
+
+    def max_step(self) -> Float[Array, ""] | None:
+        """Return the largest solver step in years, or None for no bound.
+
+        Models whose vector field contains ``exp(ln P - ln K)`` bound the step: a trial stage
+        far past the capacity overflows to inf, and the step-size controller cannot recover
+        from the non-finite error estimate.
+        """
+        return None
 
 
 class ExponentialGrowth(GrowthModel):
@@ -118,6 +128,11 @@ class LogisticGrowth(GrowthModel):
 
     def log_power(self, y):
         return y
+
+    def max_step(self):
+        # Near the capacity the field relaxes at rate r, and explicit Runge-Kutta steps above
+        # about 3 / r leave the stability region; 2 / r stays inside it.
+        return 2.0 / self.rate
 
 
 def logistic_capacity(
@@ -236,7 +251,12 @@ def _solve(model: GrowthModel, ts: Array, *, rtol: float, atol: float, max_steps
         dt0=None,
         y0=model.initial_state(),
         saveat=diffrax.SaveAt(ts=ts),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        stepsize_controller=step_controller(model, rtol, atol),
         max_steps=max_steps,
         throw=False,
     )
+
+
+def step_controller(model: GrowthModel, rtol: float, atol: float) -> diffrax.PIDController:
+    """Return the PID step-size controller used for ``model``, with its step bound if any."""
+    return diffrax.PIDController(rtol=rtol, atol=atol, dtmax=model.max_step())

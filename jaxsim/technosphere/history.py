@@ -120,9 +120,10 @@ def fit_logistic(
         ValueError: for a capacity that is not above every data point.
     """
     years, power = _check_series(years, power)
-    exponential = fit_exponential(years, power, reference_year)
+    # The straight line through ln P starts the rate and ln P_ref (an exponential fit's values).
+    slope, intercept = np.polyfit(years - reference_year, np.log(power), 1)
     t = jnp.asarray(years - reference_year)
-    params0 = {"log_power": exponential.params["log_power"], "rate": exponential.params["rate"]}
+    params0 = {"log_power": jnp.asarray(intercept), "rate": jnp.asarray(slope)}
     if capacity is None:
         params0["log_headroom"] = jnp.asarray(log_headroom0, dtype=jnp.result_type(float))
         return _fit_in_log_space(logistic_curve, params0, t, power)
