@@ -40,8 +40,8 @@ def time_to_power(
             reaching it, because the event looks for an upward crossing.
         t_max: end of the search in years.
         rtol, atol: tolerances of the Tsit5 step-size controller on the state.
-        root_tol: relative and absolute tolerance of the Newton root finder on the time (yr);
-            the absolute one is raised to the rounding floor of ``ln P`` where it is smaller.
+        root_tol: relative and absolute tolerance of the Newton root finder on the time (yr).
+            The absolute one never goes below the rounding floor of ``ln P``.
         max_steps: maximum number of solver steps.
 
     Returns:

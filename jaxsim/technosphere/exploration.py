@@ -140,6 +140,7 @@ class ExplorationModel(GrowthModel):
     ):
         if efficiency_cap is None:
             efficiency_cap = float(landsberg_efficiency())
+
         for name, value, unit in (
             ("growth_rate", growth_rate, "1/yr"),
             ("expansion_speed", expansion_speed, "ly/yr"),
@@ -154,6 +155,7 @@ class ExplorationModel(GrowthModel):
             ("mass_seed", mass_seed, ""),
         ):
             check_positive(name, value, unit)
+
         check_at_most("expansion_speed", expansion_speed, 1.0, "the speed of light (1 ly/yr)")
         check_at_most("efficiency_cap", efficiency_cap, float(landsberg_efficiency()), "the Landsberg limit")
         check_at_most("mass_efficiency", mass_efficiency, 1.0, "the rest-mass limit 1")
@@ -163,6 +165,7 @@ class ExplorationModel(GrowthModel):
                 f"power0={power0!r} W is at or above the home star's capacity "
                 f"{float(efficiency_cap) * tc.L_SUN.value:.3e} W; start below it."
             )
+
         as_array = lambda value: jnp.asarray(value, dtype=float)  # noqa: E731
         self.schedule = schedule
         self.growth_rate = as_array(growth_rate)

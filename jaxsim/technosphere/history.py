@@ -13,8 +13,8 @@ normal distribution each give a trajectory, and diffrax event detection gives ea
 years to every target power, sharded over devices by :func:`jaxsim.core.ensemble.ensemble`.
 
 NOTE: the residuals of a smooth curve fitted to two centuries of energy use are correlated in
-time (growth sped up after 1950), so the Laplace standard error of the rate understates the
-real uncertainty; it is the spread a white-noise model would give.
+time, because growth sped up after 1950. The Laplace standard error of the rate is the spread
+a white-noise model would give, so it understates the real uncertainty.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def _check_series(years: ArrayLike, power: ArrayLike) -> tuple[np.ndarray, np.nd
 
 def _fit_in_log_space(model, params0: dict, t: Array, power: np.ndarray) -> FitResult:
     # Fit P / S with S the geometric mean of the data, so that ln(P / S) is of order 1 and
-    # float32 rounding of the residuals stays near 1e-7 instead of 30 * 1e-7; then shift
-    # log_power back by ln S, which leaves the covariance unchanged. The gradient tolerance
+    # float32 rounding of the residuals stays near 1e-7 instead of 30 * 1e-7. Shifting
+    # log_power back by ln S afterwards leaves the covariance unchanged. The gradient tolerance
     # allows for the rate's gradient sum_i r_i t_i: with |t| up to a few hundred years, float32
     # rounding of the residuals alone gives about 1e-4, and 1e-3 bounds the rate's error near
     # 1e-3 / sum_i t_i^2, below 1e-7 per year for two centuries of data.

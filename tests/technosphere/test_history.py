@@ -46,6 +46,7 @@ def test_logistic_fit_recovers_capacity():
     assert float(fit.params["rate"]) == pytest.approx(0.04, rel=0.05)
 
 
+@pytest.mark.slow
 def test_logistic_fit_with_fixed_capacity():
     truth = {"log_power": jnp.asarray(np.log(2e13)), "rate": jnp.asarray(0.017)}
     power = np.asarray(exponential_curve(truth, YEARS - 2020.0))
@@ -53,8 +54,14 @@ def test_logistic_fit_with_fixed_capacity():
     fit = fit_logistic(YEARS, power, 2020.0, capacity=capacity)
     # Far below a capacity of 8000 times the data, the logistic is the exponential.
     assert float(fit.params["rate"]) == pytest.approx(0.017, rel=2e-3)
+
+
+def test_logistic_rejects_capacity_below_data():
+    power = np.full(YEARS.size, 2e13)
     with pytest.raises(ValueError, match="capacity"):
         fit_logistic(YEARS, power, 2020.0, capacity=1e13)
+    with pytest.raises(ValueError, match="capacity"):
+        fit_logistic(YEARS, power, 2020.0, capacity=-1.0)
 
 
 @pytest.fixture(scope="module")
