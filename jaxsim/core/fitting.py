@@ -16,6 +16,7 @@ when data span orders of magnitude and the noise is multiplicative.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -100,6 +101,40 @@ def _laplace(loss_fn: Callable[[PyTree], Array], params: PyTree, scale: Array) -
     return covariance, std
 
 
+# The solvers below are jitted with the model (or likelihood) as a static argument, so a second
+# fit with the same function and the same shapes reuses the compiled program. A model defined
+# anew on every call (a fresh lambda or closure) still compiles every time.
+@functools.partial(jax.jit, static_argnames=("model", "log_residuals", "estimate_noise", "max_steps", "tol"))
+def _solve_least_squares(model, params0, x, y, weights, *, log_residuals, estimate_noise, max_steps, tol):
+    def residuals(params):
+        prediction = model(params, x)
+        if log_residuals:
+            return jnp.log(y) - jnp.log(prediction)
+        return y - prediction
+
+    def loss_fn(params):
+        return 0.5 * jnp.sum((weights * residuals(params)) ** 2)
+
+    params, steps, grad_norm = minimize(loss_fn, params0, max_steps=max_steps, tol=tol)
+    r = residuals(params)
+    n_params = ravel_pytree(params0)[0].size
+    scale = jnp.sum(r**2) / (y.size - n_params) if estimate_noise else jnp.asarray(1.0, r.dtype)
+    covariance, std = _laplace(loss_fn, params, scale)
+    return FitResult(params, covariance, std, r, loss_fn(params), grad_norm, steps, grad_norm <= tol)
+
+
+@functools.partial(jax.jit, static_argnames=("nll", "max_steps", "tol"))
+def _solve_nll(nll, params0, data, *, max_steps, tol):
+    def loss_fn(params):
+        return nll(params, data)
+
+    params, steps, grad_norm = minimize(loss_fn, params0, max_steps=max_steps, tol=tol)
+    value = loss_fn(params)
+    covariance, std = _laplace(loss_fn, params, jnp.asarray(1.0, value.dtype))
+    empty = jnp.zeros((0,), value.dtype)
+    return FitResult(params, covariance, std, empty, value, grad_norm, steps, grad_norm <= tol)
+
+
 def fit_least_squares(
     model: Callable[[PyTree, Any], Float[Array, " n"]],
     params0: PyTree,
@@ -114,9 +149,10 @@ def fit_least_squares(
     """Fit ``model(params, x)`` to ``y`` by least squares and return the Laplace covariance.
 
     Args:
-        model: ``model(params, x) -> (n,)`` predictions.
+        model: ``model(params, x) -> (n,)`` predictions. Fits that pass the same function object
+            reuse one compiled solver.
         params0: initial guess, a pytree of float arrays.
-        x: inputs passed unchanged to ``model``.
+        x: inputs passed unchanged to ``model``, a pytree of arrays.
         y: ``(n,)`` observations; positive when ``log_residuals`` is set.
         sigma: ``(n,)`` known noise scales, in the unit of the residuals. When None, the
             noise scale is estimated from the residuals and needs ``n`` greater than the
@@ -144,24 +180,18 @@ def fit_least_squares(
             f"estimating the noise needs more points than parameters, got {y.size} points for {n_params} "
             "parameters; pass sigma or add data."
         )
-    weights = jnp.ones_like(y) if sigma is None else 1.0 / jnp.asarray(sigma)
-
-    def residuals(params):
-        prediction = model(params, x)
-        if log_residuals:
-            return jnp.log(y) - jnp.log(prediction)
-        return y - prediction
-
-    def loss_fn(params):
-        return 0.5 * jnp.sum((weights * residuals(params)) ** 2)
-
-    params, steps, grad_norm = jax.jit(minimize, static_argnums=0, static_argnames=("max_steps", "tol"))(
-        loss_fn, params0, max_steps=max_steps, tol=tol
+    weights = jnp.ones_like(y) if sigma is None else 1.0 / jnp.asarray(sigma, dtype=y.dtype)
+    return _solve_least_squares(
+        model,
+        params0,
+        x,
+        y,
+        weights,
+        log_residuals=log_residuals,
+        estimate_noise=sigma is None,
+        max_steps=max_steps,
+        tol=tol,
     )
-    r = residuals(params)
-    scale = jnp.asarray(1.0) if sigma is not None else jnp.sum(r**2) / (y.size - n_params)
-    covariance, std = _laplace(loss_fn, params, scale)
-    return FitResult(params, covariance, std, r, loss_fn(params), grad_norm, steps, grad_norm <= tol)
 
 
 def fit_nll(
@@ -175,17 +205,12 @@ def fit_nll(
     """Fit by minimising a total negative log-likelihood ``nll(params, data)``.
 
     The covariance is the inverse Hessian of the total NLL at the optimum. ``residuals`` is
-    an empty array.
+    an empty array. Fits that pass the same ``nll`` function object reuse one compiled solver.
+
+    Raises:
+        ValueError: if the negative log-likelihood is not finite at the optimum.
     """
-
-    def loss_fn(params):
-        return nll(params, data)
-
-    params, steps, grad_norm = jax.jit(minimize, static_argnums=0, static_argnames=("max_steps", "tol"))(
-        loss_fn, params0, max_steps=max_steps, tol=tol
-    )
-    value = loss_fn(params)
-    if not np.isfinite(float(value)):
-        raise ValueError(f"the negative log-likelihood is {float(value)} at the optimum; check params0 and the data.")
-    covariance, std = _laplace(loss_fn, params, jnp.asarray(1.0))
-    return FitResult(params, covariance, std, jnp.zeros((0,)), value, grad_norm, steps, grad_norm <= tol)
+    fit = _solve_nll(nll, params0, data, max_steps=max_steps, tol=tol)
+    if not np.isfinite(float(fit.loss)):
+        raise ValueError(f"the negative log-likelihood is {float(fit.loss)} at the optimum; check params0 and the data.")
+    return fit

@@ -78,3 +78,14 @@ def test_fit_rejects_bad_data():
         fit_least_squares(_line, {"a": 0.0, "b": 0.0}, x[:2], jnp.ones(2))
     with pytest.raises(ValueError, match="sigma must be positive"):
         fit_least_squares(_line, {"a": 0.0, "b": 0.0}, x, jnp.ones(5), sigma=jnp.zeros(5))
+
+
+def test_refit_same_model_does_not_retrace():
+    from helpers import TraceCounter
+
+    counter = TraceCounter(_line)
+    x = jnp.linspace(0, 1, 20)
+    fit_least_squares(counter, {"a": 0.0, "b": 0.0}, x, 1.0 + 2.0 * x)
+    first = counter.count
+    fit_least_squares(counter, {"a": 0.5, "b": 0.5}, x, 3.0 - x)
+    assert counter.count == first
