@@ -47,6 +47,8 @@ increasing for large ``n``; :func:`crossover_n` finds its root with ``n`` treate
 
 from __future__ import annotations
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -182,6 +184,7 @@ def log_energy_ratio(n: Float[ArrayLike, "..."], hw: Hardware) -> Float[Array, "
     return _log_classical(n, hw) - jnp.log(quantum_energy_upper(n, hw))
 
 
+@functools.partial(jax.jit, static_argnames=("lower", "upper", "iterations"))
 def crossover_n(hw: Hardware, *, lower: float = 2.0, upper: float = 4096.0, iterations: int = 80) -> Float[Array, ""]:
     """Return the ``n`` (real) above which the quantum upper bound is below the classical bound.
 

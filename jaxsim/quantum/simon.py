@@ -30,7 +30,6 @@ measurement distribution, which gives the same statistics as re-running the circ
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 
 import equinox as eqx
@@ -187,6 +186,9 @@ def solve_simon(zs: Int[Array, " runs"], table: Int[Array, " 2**n"], n: int) -> 
     return SimonResult(s=s, status=status.astype(jnp.int32), runs=runs, queries=queries)
 
 
+_solve_simon_jit = jax.jit(solve_simon, static_argnames="n")
+
+
 def runs_needed(zs: Int[Array, " runs"], n: int) -> Int[Array, ""]:
     """Return the number of outcomes needed to reach rank ``n - 1``, or ``runs + 1`` if never."""
     _, ranks = echelon_ranks(zs, n)
@@ -219,7 +221,7 @@ def run_simon(
         raise ValueError(f"max_runs must be >= 1, got {max_runs}; Simon's algorithm needs at least n - 1 runs.")
     probs = simon_probabilities(table, n, limit_bytes=limit_bytes)
     zs = sample_from_probabilities(key, probs, max_runs)
-    return jax.jit(solve_simon, static_argnames="n")(zs, _check_table(table, n), n)
+    return _solve_simon_jit(zs, _check_table(table, n), n)
 
 
 def success_probability(n: Float[ArrayLike, "..."], m: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
@@ -244,6 +246,3 @@ def runs_for_failure_probability(n: Float[ArrayLike, ""], delta: Float[ArrayLike
     return jnp.asarray(n) - 1 + jnp.log2(1 / jnp.asarray(delta))
 
 
-def _check_delta(delta: float) -> None:
-    if not 0 < delta < 1 or math.isnan(delta):
-        raise ValueError(f"delta must be in (0, 1), got {delta}.")
