@@ -19,10 +19,10 @@ Quantum upper bound (achievable, per success probability ``p``):
              + 2 e_query + m n^2 e_bitop
 
 - ``e_reset``: resetting a qubit at ``T_q`` is an erasure with finite precision, assumed to
-  cost ``(1 + overhead) k_B T_q ln 2`` of heat at ``T_q`` (perfect erasure in finite time is
-  impossible, and Meier and Yamasaki construct a finite-step protocol whose cost exceeds
-  ``k_B T ln 2`` by an amount that shrinks with the number of steps; ``overhead`` stands for
-  that excess). A refrigerator working at a fraction ``eta`` of the Carnot efficiency pumps
+  cost ``(1 + overhead) k_B T_q ln 2`` of heat at ``T_q``. Perfect erasure in finite time is
+  impossible. Meier and Yamasaki construct a finite-step protocol whose cost exceeds
+  ``k_B T ln 2`` by an amount that shrinks with the number of steps, and ``overhead`` stands
+  for that excess. A refrigerator working at a fraction ``eta`` of the Carnot efficiency pumps
   that heat to ``T_env`` with work ``Q (T_env - T_q) / (eta T_q)``.
 - ``e_gate``: energy per Hadamard (2n per run), ``e_query``: per oracle call, ``e_meas``: per
   measured qubit. These are hardware parameters, not derived.
@@ -188,9 +188,10 @@ def log_energy_ratio(n: Float[ArrayLike, "..."], hw: Hardware) -> Float[Array, "
 def crossover_n(hw: Hardware, *, lower: float = 2.0, upper: float = 4096.0, iterations: int = 80) -> Float[Array, ""]:
     """Return the ``n`` (real) above which the quantum upper bound is below the classical bound.
 
-    Bisection on ``g(n) = ln E_C - ln E_Q`` over ``[lower, upper]`` finds the root ``n0``; one
-    Newton step ``n* = n0 - g(n0, hw) / g'(n0)`` with ``n0`` and ``g'`` held constant then
-    carries the implicit-function derivative ``dn*/dhw = -(dg/dhw) / (dg/dn)`` into ``grad``.
+    Bisection on ``g(n) = ln E_C - ln E_Q`` over ``[lower, upper]`` finds the root ``n0``.
+    Then one Newton step ``n* = n0 - g(n0, hw) / g'(n0)``, with ``n0`` and ``g'`` held
+    constant, carries the implicit-function derivative ``dn*/dhw = -(dg/dhw) / (dg/dn)``
+    into ``grad``.
     Bisection halves the bracket per step, so 80 steps resolve a 4096-wide bracket to
     ``4096 / 2^80``, far below float32 resolution.
 

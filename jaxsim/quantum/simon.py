@@ -168,9 +168,9 @@ def solve_simon(zs: Int[Array, " runs"], table: Int[Array, " 2**n"], n: int) -> 
 
     Uses the first ``m`` outcomes, for the smallest ``m`` at which their rank reaches
     ``n - 1``. At rank ``n`` (only possible for ``s = 0``) ``f`` is one-to-one. At rank
-    ``n - 1`` the candidate ``s'`` is checked with the classical queries ``f(0)`` and ``f(s')``:
-    equal values confirm ``s = s'``; different values prove ``f`` one-to-one, because for a
-    nonzero ``s`` the ``z`` all lie in ``s``'s orthogonal space and rank ``n - 1`` pins ``s``.
+    ``n - 1`` the candidate ``s'`` is checked with the classical queries ``f(0)`` and ``f(s')``.
+    Equal values confirm ``s = s'``. Different values prove ``f`` one-to-one, because for a
+    nonzero ``s`` all ``z`` lie in the space orthogonal to ``s``, and rank ``n - 1`` pins ``s``.
     """
     bases, ranks = echelon_ranks(zs, n)
     reached = ranks >= n - 1

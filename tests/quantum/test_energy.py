@@ -32,7 +32,10 @@ def test_classical_bound_grows_exponentially(x64):
 def test_quantum_bound_grows_polynomially(x64):
     hw = Hardware()
     e = [float(quantum_energy_upper(n, hw)) for n in (100.0, 200.0, 400.0)]
-    assert e[2] / e[1] < 5 and e[1] / e[0] < 5
+    # E_Q ~ n^3 at large n, so doubling n multiplies it by at most 8; an exponential in n
+    # would multiply it by 2^100 or more.
+    assert e[1] / e[0] < 9
+    assert e[2] / e[1] < 9
 
 
 def test_crossover_is_root_of_energy_ratio(x64):
