@@ -28,6 +28,10 @@ __all__ = ["RADIX_BITS", "walsh_hadamard", "walsh_hadamard_flat"]
 RADIX_BITS = 3
 """Adjacent qubits transformed per pass; 8 outputs per element group keep the fusion small."""
 
+# NOTE: XLA fuses each pass into a loop over output elements, and every output element reads
+# all 2^RADIX_BITS inputs of its group. For high qubits those inputs lie far apart, so a
+# pass moves several times more bytes than one read and one write of the state.
+
 
 def _butterfly_block(psi: Array, first: int, size: int, n: int) -> Array:
     """Apply ``H`` to the ``size`` adjacent qubits ``first .. first + size - 1`` in one pass."""
