@@ -188,3 +188,17 @@ def test_run_circuit_rejects_wrong_state_size():
     circuit = Circuit.from_ops(N, [hadamard(0)])
     with pytest.raises(ValueError, match="3 qubits"):
         run_circuit(jnp.zeros((2, 2, 2), jnp.complex64), circuit)
+
+
+def test_circuit_concatenation_runs_both_parts():
+    first = Circuit.from_ops(2, [hadamard(0)])
+    second = Circuit.from_ops(2, [cnot(0, 1)])
+    combined = first + second
+    assert combined.depth == 2
+    bell = np.asarray(combined.unitary())[:, 0]
+    assert np.allclose(bell, np.array([1, 0, 0, 1]) / np.sqrt(2), atol=1e-6)
+
+
+def test_circuit_concatenation_rejects_other_sizes():
+    with pytest.raises(ValueError, match="same number of qubits"):
+        Circuit.from_ops(2, [hadamard(0)]) + Circuit.from_ops(3, [hadamard(0)])

@@ -146,3 +146,16 @@ def test_recovers_secret_at_n14():
     result = run_simon(jax.random.key(0), simon_table(s, jax.random.key(1)), n)
     assert int(result.status) == FOUND
     assert int(result.s) == bits_to_int(s)
+
+
+def test_simon_pipeline_traces_once_per_n():
+    from helpers import TraceCounter
+
+    from jaxsim.quantum.simon import _simon_state_flat
+
+    counter = TraceCounter(lambda one, table: _simon_state_flat(one, table, 4))
+    jitted = jax.jit(counter)
+    one = jnp.ones((), jnp.complex64)
+    for s in [(1, 0, 0, 1), (0, 1, 1, 1), (0, 0, 0, 0)]:
+        jitted(one, simon_table(s, jax.random.key(0))).block_until_ready()
+    assert counter.count == 1
