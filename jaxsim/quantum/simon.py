@@ -1,0 +1,248 @@
+"""Simon's algorithm end to end: circuit, measurement statistics and recovery of ``s``.
+
+Simon (1997), "On the power of quantum computation", SIAM J. Comput. 26, 1474 (conference
+version 1994). Given an oracle for ``f: {0,1}^n -> {0,1}^n`` with ``f(x) = f(y)`` iff
+``y in {x, x XOR s}``, one run of the circuit
+
+    |0^n>|0^n>  --H^n on x-->  --O_f-->  --H^n on x-->  measure x
+
+returns a ``z`` uniform over ``{z : z . s = 0 mod 2}``: for ``s != 0`` the amplitude of
+``|z>|f(x)>`` is ``2^(-n) ((-1)^(z.x) + (-1)^(z.(x XOR s)))``, which vanishes unless
+``z . s = 0``. After runs whose ``z`` span an ``(n-1)``-dimensional space, ``s`` is the one
+nonzero vector orthogonal to all of them (:mod:`.gf2`). Two classical queries, ``f(0)`` and
+``f(s')``, then tell a true period ``s' = s`` from a one-to-one ``f`` (``s = 0``), whose
+``z`` are uniform over all of ``{0,1}^n``.
+
+Number of runs. For ``s != 0`` the ``z`` are uniform over an ``(n-1)``-dimensional space
+``V``. ``m`` uniform vectors span ``V`` with probability
+
+    P(n, m) = prod_{i=0}^{n-2} (1 - 2^(i-m))   for m >= n - 1, else 0,
+
+because an ``(n-1) x m`` uniform matrix over GF(2) has full row rank iff each row avoids the
+span of the rows before it, and row ``i + 1`` lies in the ``2^i``-element span of ``i``
+independent rows with probability ``2^i / 2^m``. A union bound gives ``1 - P(n, m) <
+2^(n-1-m)``, so ``m = n - 1 + log2(1 / delta)`` runs fail with probability below ``delta``.
+
+The simulation prepares the state once and draws every run's ``z`` from its exact
+measurement distribution, which gives the same statistics as re-running the circuit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Complex, Float, Int, PRNGKeyArray
+
+from jaxsim.quantum.circuit import Circuit, hadamard
+from jaxsim.quantum.gf2 import echelon_ranks, null_vector
+from jaxsim.quantum.measure import sample_from_probabilities
+from jaxsim.quantum.oracle import apply_oracle_flat, check_secret, simon_oracle_ops
+from jaxsim.quantum.state import MAX_QUBITS, check_memory, complex_dtype
+from jaxsim.quantum.walsh import walsh_hadamard_flat
+
+__all__ = [
+    "FOUND",
+    "ONE_TO_ONE",
+    "NEED_MORE_RUNS",
+    "SimonResult",
+    "simon_circuit",
+    "simon_state",
+    "simon_probabilities",
+    "solve_simon",
+    "run_simon",
+    "runs_needed",
+    "success_probability",
+    "runs_for_failure_probability",
+]
+
+FOUND, ONE_TO_ONE, NEED_MORE_RUNS = 0, 1, 2
+"""Status codes of :class:`SimonResult`."""
+
+STATE_BUFFERS = 2.5
+"""Peak memory of :func:`simon_probabilities` in state buffers, an estimate: two buffers for
+the out-of-place passes plus the probability reduction's workspace."""
+
+
+class SimonResult(eqx.Module):
+    """Outcome of Simon's algorithm on one instance.
+
+    Attributes:
+        s: the recovered secret, bit-packed (0 when ``f`` is one-to-one).
+        status: ``FOUND`` (s != 0 recovered), ``ONE_TO_ONE`` (s = 0) or ``NEED_MORE_RUNS``.
+        runs: quantum circuit runs (oracle queries) used.
+        queries: total oracle queries, ``runs`` plus the two classical checks.
+    """
+
+    s: Int[Array, ""]
+    status: Int[Array, ""]
+    runs: Int[Array, ""]
+    queries: Int[Array, ""]
+
+
+def _check_n(n: int, limit_bytes: int | None) -> None:
+    if not 1 <= n <= MAX_QUBITS // 2:
+        raise ValueError(f"Simon's problem is simulated for 1 <= n <= {MAX_QUBITS // 2} bits, got n={n}.")
+    check_memory(2 * n, n_buffers=STATE_BUFFERS, limit_bytes=limit_bytes, label=f"Simon's algorithm with n={n} ({2 * n} qubits)")
+
+
+def _check_table(table: ArrayLike, n: int) -> Array:
+    shape = tuple(np.shape(table))
+    if shape != (1 << n,):
+        raise ValueError(f"the table of f needs 2**n = {1 << n} entries for n={n}, got shape {shape}.")
+    return jnp.asarray(table, jnp.uint32)
+
+
+def simon_circuit(s: Sequence[int]) -> Circuit:
+    """Build Simon's circuit for ``g_s`` gate by gate on ``2n`` qubits (x first, then a).
+
+    ``n`` Hadamards, the CNOT oracle of :func:`~jaxsim.quantum.oracle.simon_oracle_ops`,
+    ``n`` Hadamards.
+    """
+    n = len(s)
+    s = check_secret(s, n)
+    layer = [hadamard(q) for q in range(n)]
+    return Circuit.from_ops(2 * n, layer + simon_oracle_ops(s) + layer)
+
+
+def _simon_state_flat(one: Array, table: Array, n: int) -> Array:
+    # The amplitude 1 of |0...0> arrives as an argument: a state built from constants alone
+    # would make XLA spend seconds constant-folding the transforms applied to it.
+    x_register = tuple(range(n))
+    psi = jnp.zeros(1 << (2 * n), one.dtype).at[0].set(one)
+    psi = walsh_hadamard_flat(psi, x_register, 2 * n)
+    psi = apply_oracle_flat(psi, table, n)
+    return walsh_hadamard_flat(psi, x_register, 2 * n)
+
+
+@functools.partial(jax.jit, static_argnames="n")
+def _simon_state(one, table, n):
+    return _simon_state_flat(one, table, n).reshape((2,) * (2 * n))
+
+
+@functools.partial(jax.jit, static_argnames="n")
+def _simon_probabilities(one, table, n):
+    psi = _simon_state_flat(one, table, n).reshape(1 << n, 1 << n)
+    return jnp.sum(jnp.abs(psi) ** 2, axis=1)
+
+
+def _one() -> Array:
+    return jnp.ones((), complex_dtype())
+
+
+def simon_state(table: Int[ArrayLike, " 2**n"], n: int, *, limit_bytes: int | None = None) -> Complex[Array, "..."]:
+    """Run Simon's circuit with the oracle of ``table`` and return the final state.
+
+    Hadamard layers use the fast Walsh-Hadamard transform and the oracle is one gather.
+
+    Returns:
+        Shape ``(2,) * 2n``; qubits ``0..n-1`` are ``x``, ``n..2n-1`` are ``a``.
+
+    Raises:
+        ValueError: for a bad ``n`` or table, or when the state does not fit in memory
+            (``limit_bytes``, default ``MemAvailable``); raised before allocating.
+    """
+    _check_n(n, limit_bytes)
+    return _simon_state(_one(), _check_table(table, n), n)
+
+
+def simon_probabilities(table: Int[ArrayLike, " 2**n"], n: int, *, limit_bytes: int | None = None) -> Float[Array, " 2**n"]:
+    """Return the distribution of the measured ``z`` over ``{0,1}^n`` for the oracle ``table``.
+
+    The state lives only inside one jitted call, so the peak is about two state buffers of
+    ``2n`` qubits (2 GiB each at n = 14 in complex64).
+
+    Raises:
+        ValueError: as for :func:`simon_state`.
+    """
+    _check_n(n, limit_bytes)
+    return _simon_probabilities(_one(), _check_table(table, n), n)
+
+
+def solve_simon(zs: Int[Array, " runs"], table: Int[Array, " 2**n"], n: int) -> SimonResult:
+    """Recover ``s`` from measured ``zs`` with as few of them as possible; jittable.
+
+    Uses the first ``m`` outcomes, for the smallest ``m`` at which their rank reaches
+    ``n - 1``. At rank ``n`` (only possible for ``s = 0``) ``f`` is one-to-one. At rank
+    ``n - 1`` the candidate ``s'`` is checked with the classical queries ``f(0)`` and ``f(s')``.
+    Equal values confirm ``s = s'``. Different values prove ``f`` one-to-one, because for a
+    nonzero ``s`` all ``z`` lie in the space orthogonal to ``s``, and rank ``n - 1`` pins ``s``.
+    """
+    bases, ranks = echelon_ranks(zs, n)
+    reached = ranks >= n - 1
+    enough = jnp.any(reached)
+    first = jnp.argmax(reached)
+    basis = bases[first]
+    candidate = null_vector(basis, n)
+    confirmed = (ranks[first] == n - 1) & (table[0] == table[candidate])
+    status = jnp.where(~enough, NEED_MORE_RUNS, jnp.where(confirmed, FOUND, ONE_TO_ONE))
+    s = jnp.where(status == FOUND, candidate, jnp.uint32(0))
+    runs = jnp.where(enough, first + 1, zs.shape[0]).astype(jnp.int32)
+    queries = runs + jnp.where(enough, 2, 0).astype(jnp.int32)
+    return SimonResult(s=s, status=status.astype(jnp.int32), runs=runs, queries=queries)
+
+
+_solve_simon_jit = jax.jit(solve_simon, static_argnames="n")
+
+
+def runs_needed(zs: Int[Array, " runs"], n: int) -> Int[Array, ""]:
+    """Return the number of outcomes needed to reach rank ``n - 1``, or ``runs + 1`` if never."""
+    _, ranks = echelon_ranks(zs, n)
+    reached = ranks >= n - 1
+    return jnp.where(jnp.any(reached), jnp.argmax(reached) + 1, zs.shape[0] + 1).astype(jnp.int32)
+
+
+def run_simon(
+    key: PRNGKeyArray,
+    table: Int[ArrayLike, " 2**n"],
+    n: int,
+    *,
+    max_runs: int | None = None,
+    limit_bytes: int | None = None,
+) -> SimonResult:
+    """Run Simon's algorithm on the oracle ``table``: simulate, measure ``max_runs`` times, solve.
+
+    Args:
+        key: PRNG key for the measurement outcomes.
+        table: ``f(x)`` for ``x = 0 .. 2^n - 1``.
+        n: number of input bits.
+        max_runs: runs drawn; default ``n + 20``, so a failure has probability below ``2^-21``.
+        limit_bytes: memory budget for the state; default ``MemAvailable``.
+
+    Raises:
+        ValueError: for a bad ``n``, table or ``max_runs``, or too little memory.
+    """
+    max_runs = n + 20 if max_runs is None else int(max_runs)
+    if max_runs < 1:
+        raise ValueError(f"max_runs must be >= 1, got {max_runs}; Simon's algorithm needs at least n - 1 runs.")
+    probs = simon_probabilities(table, n, limit_bytes=limit_bytes)
+    zs = sample_from_probabilities(key, probs, max_runs)
+    return _solve_simon_jit(zs, _check_table(table, n), n)
+
+
+def success_probability(n: Float[ArrayLike, "..."], m: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+    """Return ``P(n, m) = prod_{i=0}^{n-2} (1 - 2^(i-m))``: ``m`` runs give rank ``n - 1`` (s != 0).
+
+    ``n`` and ``m`` are integers (arrays broadcast); the result is 0 for ``m < n - 1``.
+    """
+    n = jnp.asarray(n)
+    m = jnp.asarray(m)
+    i = jnp.arange(MAX_QUBITS)
+    n_b, m_b = jnp.broadcast_arrays(n, m)
+    terms = 1.0 - jnp.exp2((i - m_b[..., None]).astype(jnp.result_type(float)))
+    terms = jnp.where(i < n_b[..., None] - 1, terms, 1.0)
+    return jnp.where(m_b >= n_b - 1, jnp.prod(terms, axis=-1), 0.0)
+
+
+def runs_for_failure_probability(n: Float[ArrayLike, ""], delta: Float[ArrayLike, ""]) -> Float[Array, ""]:
+    """Return ``n - 1 + log2(1 / delta)``, enough runs to fail with probability below ``delta``.
+
+    Smooth in ``n`` and ``delta`` (treated as reals) for the energy accounting.
+    """
+    return jnp.asarray(n) - 1 + jnp.log2(1 / jnp.asarray(delta))
+
+
