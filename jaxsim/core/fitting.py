@@ -81,15 +81,17 @@ def minimize(
         value, grad = value_and_grad(params, state=state)
         updates, state = solver.update(grad, state, params, value=value, grad=grad, value_fn=loss_fn)
         params = optax.apply_updates(params, updates)
-        return params, state, optax.tree.norm(grad), count + 1
+        # The stopping test uses the gradient at the updated parameters, so that the loop
+        # never stops on the gradient of an iterate it has already moved away from.
+        return params, state, optax.tree.norm(jax.grad(loss_fn)(params)), count + 1
 
     def keep_going(carry):
         _, _, grad_norm, count = carry
         return (count < max_steps) & (grad_norm > tol)
 
-    init = (params0, solver.init(params0), jnp.asarray(jnp.inf, dtype=jnp.result_type(float)), jnp.asarray(0))
-    params, _, _, steps = jax.lax.while_loop(keep_going, step, init)
-    grad_norm = optax.tree.norm(jax.grad(loss_fn)(params))
+    grad_norm0 = optax.tree.norm(jax.grad(loss_fn)(params0))
+    init = (params0, solver.init(params0), grad_norm0, jnp.asarray(0))
+    params, _, grad_norm, steps = jax.lax.while_loop(keep_going, step, init)
     return params, steps, grad_norm
 
 
