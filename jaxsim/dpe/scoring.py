@@ -11,7 +11,7 @@ is slower than the representative only when both hold:
 
 1. the relative gap ``(c - r) / c`` exceeds ``base + allowance``, the same rule that separates
    levels (:func:`jaxsim.dpe.levels.noise_allowance`), and
-2. a one-sided Mann-Whitney U test on the repeats rejects "not slower" at ``alpha``. When the
+2. a one-sided Mann-Whitney U test on the repeats rejects "not slower" (p <= ``alpha``). When the
    repeats are too few for the test to ever reach ``alpha``, rule 1 decides alone and the
    comparison records that.
 """
@@ -96,7 +96,7 @@ def compare(sample: ReferenceCost, level: Level, levels: Levels, *, alpha: float
     p_value = None
     if test_used:
         p_value = mann_whitney_greater(sample.samples, rep.samples)
-        slower = beyond_gap and p_value < alpha
+        slower = beyond_gap and p_value <= alpha
     else:
         slower = beyond_gap
     return Comparison(level.rank, slower, gap, threshold, p_value, test_used)
