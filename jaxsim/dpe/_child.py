@@ -1,8 +1,8 @@
 """Worker that runs one solution in a fresh process and writes ``result.json``.
 
 ``python _child.py REQUEST.json`` is started by :mod:`jaxsim.dpe.isolation` in a temporary
-working directory. The script imports only the standard library at start-up so that plain
-Python solutions are measured without JAX in the process; it is not meant to be imported.
+working directory. The script imports only the standard library at start-up, so plain
+Python solutions are measured without JAX in the process. It is not meant to be imported.
 
 Order of work, chosen so that measurements see only the solution:
 
@@ -12,7 +12,8 @@ Order of work, chosen so that measurements see only the solution:
 4. block the socket API, then execute the solution's source and look up its entry point;
 5. call it once for the output (a jitted function is lowered and compiled first, the way
    ``jaxsim.core.timing.time_jitted`` does, so compile time is kept apart from run time),
-   ``warmup`` untimed calls and ``repeats`` measured calls, each on a fresh copy of the input;
+   ``warmup`` untimed calls and at least ``repeats`` measured calls (more, up to ``max_repeats``,
+   until they add up to ``min_time_s``), each on a fresh copy of the input;
 6. record peak memory and write the output (JSON, arrays in an ``.npz`` without pickle).
 
 The socket block replaces ``socket.socket``, ``socket.create_connection`` and
@@ -200,7 +201,15 @@ def main(request_path: str) -> int:
             for call in calls:
                 finish(target(*fresh(call)))
         samples = []
-        for _ in range(int(request["repeats"])):
+        # At least `repeats` measured calls. Fast solutions get more, up to `max_repeats`, until the
+        # calls add up to `min_time_s`, because their minimum and the tie test need many samples.
+        min_repeats = int(request["repeats"])
+        max_repeats = max(min_repeats, int(request.get("max_repeats", min_repeats)))
+        min_time_s = float(request.get("min_time_s", 0.0))
+        measure_start = time.perf_counter()
+        while len(samples) < min_repeats or (
+            len(samples) < max_repeats and time.perf_counter() - measure_start < min_time_s
+        ):
             prepared = [fresh(call) for call in calls]
             if counter is not None:
                 before = counter.read()

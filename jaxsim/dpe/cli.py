@@ -46,6 +46,9 @@ def add_dpe_parser(commands) -> argparse.ArgumentParser:
     evaluate.add_argument("--base", type=float, default=None, help="relative gap a level split needs above the noise "
                           "allowance (default 0.1)")
     evaluate.add_argument("--alpha", type=float, default=0.05, help="significance level of the tie test (default 0.05)")
+    evaluate.add_argument("--pe-budget", type=float, default=0.1,
+                          help="for tasks with a generator and no scale: seconds per call of the slowest reference "
+                          "at which the input search stops (default 0.1)")
     return dpe
 
 
@@ -91,7 +94,7 @@ def _evaluate(args, console) -> int:
         console.print(f"[red]{error}[/red]")
         return 2
     console.print(f"profiler: {choice.profiler.name} ({choice.reason}); {len(samples)} samples, {len(tasks)} tasks")
-    options = {"alpha": args.alpha}
+    options = {"alpha": args.alpha, "pe_budget_s": args.pe_budget}
     if args.base is not None:
         options["base"] = args.base
     results = evaluate(tasks, samples, choice.profiler, **options)

@@ -11,12 +11,14 @@ that fails or disagrees is left out of the levels and listed in ``excluded_refer
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from jaxsim.dpe.check import outputs_match
+from jaxsim.dpe.inputs import find_performance_input
 from jaxsim.dpe.isolation import Limits
 from jaxsim.dpe.levels import (
     DEFAULT_BASE,
@@ -59,10 +61,12 @@ class TaskEvaluation:
     scores: tuple[SampleScore, ...]
     measurements: dict[str, Measurement] = field(repr=False)
     summary: TaskSummary
+    scale: int | None = None
 
     def to_dict(self) -> dict:
         return {
             "task_id": self.task_id,
+            "scale": self.scale,
             "levels": self.references.levels.to_dict(),
             "references": {name: m.summary() for name, m in self.references.measurements.items()},
             "excluded_references": self.references.excluded_references,
@@ -150,8 +154,15 @@ def score_measurement(task: Task, references: ReferenceSet, measurement: Measure
 
 
 def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, references: ReferenceSet | None = None,
-                  alpha: float = DEFAULT_ALPHA, **level_options) -> TaskEvaluation:
-    """Measure the references (unless given), then measure and score each sample of ``task``."""
+                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, **level_options) -> TaskEvaluation:
+    """Measure the references (unless given), then measure and score each sample of ``task``.
+
+    A task with a generator and no scale first gets one from :func:`find_performance_input`
+    with ``pe_budget_s`` seconds per call of its slowest reference.
+    """
+    if task.pe_input is None and task.scale is None:
+        chosen = find_performance_input(task, budget_s=pe_budget_s, require_budget=False)
+        task = replace(task, scale=chosen.scale)
     references = references or measure_references(task, profiler, **level_options)
     task_profiler = _profiler_for(task, profiler)
     spec = task.input_spec()
@@ -162,7 +173,7 @@ def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, 
         measurements[sample.sample_id] = measurement
         scores.append(score_measurement(task, references, measurement, sample.sample_id, alpha=alpha))
     return TaskEvaluation(task.task_id, references, tuple(scores), measurements,
-                          summarize_task(task.task_id, scores))
+                          summarize_task(task.task_id, scores), scale=task.scale)
 
 
 def evaluate(tasks: Sequence[Task], samples: Sequence[Sample], profiler: Profiler, **options) -> dict[str, Any]:
@@ -187,7 +198,7 @@ def evaluate(tasks: Sequence[Task], samples: Sequence[Sample], profiler: Profile
             continue
         try:
             evaluation = evaluate_task(known[task_id], task_samples, profiler, **options)
-        except (TaskError, ValueError) as error:
+        except ValueError as error:  # TaskError, TaskFormatError and PerformanceInputError are ValueErrors
             errors[task_id] = str(error)
             sample_rows += [{"sample_id": s.sample_id, "task_id": task_id, "status": "task_error", "correct": False,
                              "score": 0.0, "normalized_score": 0.0, "message": str(error)} for s in task_samples]
@@ -198,12 +209,29 @@ def evaluate(tasks: Sequence[Task], samples: Sequence[Sample], profiler: Profile
     return {"profiler": profiler.describe(), "tasks": task_results, "samples": sample_rows, "errors": errors}
 
 
+def _finite_json(value: Any) -> Any:
+    """Replace NaN and infinities by None, which strict JSON readers accept."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
 def write_results(results: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
-    """Write ``samples.jsonl`` (one line per sample) and ``tasks.json`` (levels, summaries, errors)."""
+    """Write ``samples.jsonl`` (one line per sample) and ``tasks.json`` (levels, summaries, errors).
+
+    Non-finite numbers (the cost of a failed sample, the mean score of a task with no correct
+    sample) are written as null.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     samples_path = out / "samples.jsonl"
-    samples_path.write_text("".join(json.dumps(row, default=str) + "\n" for row in results["samples"]))
+    samples_path.write_text("".join(json.dumps(_finite_json(row), default=str, allow_nan=False) + "\n"
+                                    for row in results["samples"]))
     tasks_path = out / "tasks.json"
-    tasks_path.write_text(json.dumps({k: v for k, v in results.items() if k != "samples"}, indent=2, default=str) + "\n")
+    summary = {k: v for k, v in results.items() if k != "samples"}
+    tasks_path.write_text(json.dumps(_finite_json(summary), indent=2, default=str, allow_nan=False) + "\n")
     return {"samples": samples_path, "tasks": tasks_path}

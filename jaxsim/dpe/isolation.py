@@ -1,9 +1,9 @@
 """Run one solution in a fresh, limited subprocess and classify what happened.
 
-Each run gets its own temporary working directory (deleted afterwards), its own process group
-(killed as a whole when the time limit passes), an address-space limit set with
-``resource.setrlimit(RLIMIT_AS)`` inside the child, an environment without proxy settings,
-and a blocked socket API (see :mod:`jaxsim.dpe._child`; a guard against accidental network
+Each run gets its own temporary working directory (deleted afterwards) and its own process
+group, which is killed as a whole when the time limit passes. The child sets an address-space
+limit with ``resource.setrlimit(RLIMIT_AS)``, runs in an environment without proxy settings,
+and has a blocked socket API (see :mod:`jaxsim.dpe._child`; a guard against accidental network
 use, not a security sandbox). A crash, hang, exception or wrong entry point becomes a
 :class:`RunOutcome` with a failure status; nothing the solution does raises in the caller.
 """
@@ -67,7 +67,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What one solution process did.
+    """The result of one solution process.
 
     Attributes:
         status: ``"ok"`` or one of :data:`FAILURE_STATUSES`.
@@ -134,6 +134,8 @@ def run_isolated(
     limits: Limits = Limits(),
     keep_output: bool = False,
     event: tuple[int, int] | None = None,
+    min_time_s: float = 0.0,
+    max_repeats: int | None = None,
 ) -> RunOutcome:
     """Run ``entry_point`` from ``code`` in a fresh limited process and measure it.
 
@@ -145,7 +147,10 @@ def run_isolated(
         framework: ``"python"`` (inputs deep-copied before every call) or ``"jax"``.
         profiler: ``"wall"`` (seconds per repeat) or ``"instructions"``.
         warmup: untimed calls after the first one.
-        repeats: measured calls.
+        repeats: measured calls, at least.
+        min_time_s: keep measuring (up to ``max_repeats`` calls) until the measured calls add
+            up to this many seconds; fast solutions thereby get more samples.
+        max_repeats: the most measured calls (default ``repeats``).
         limits: time and memory limits.
         keep_output: return the first call's output for a correctness check.
         event: ``(type, config)`` of the perf event for ``"instructions"``; default counts
@@ -171,6 +176,8 @@ def run_isolated(
             "profiler": profiler,
             "warmup": warmup,
             "repeats": repeats,
+            "min_time_s": float(min_time_s),
+            "max_repeats": int(max_repeats or repeats),
             "memory_limit_bytes": limits.memory_bytes,
             "result_path": str(work / "result.json"),
             "output_path": str(work / "output.json") if keep_output else None,

@@ -12,7 +12,7 @@ with ``jax.block_until_ready``. ``InstructionProfiler`` counts user-space instru
 threads with Linux perf events (:mod:`jaxsim.dpe.perf_events`), the cost measure of EvalPerf
 (Liu et al. 2024, "Evaluating Language Models for Efficient Code Generation",
 arXiv:2408.06450). :func:`select_profiler` picks instruction counts where the counter works
-and wall time elsewhere, and says which it chose and why.
+and wall time elsewhere, and returns the reason for its choice.
 """
 
 from __future__ import annotations
@@ -107,9 +107,12 @@ class Profiler:
 
     Args:
         processes: fresh processes per solution.
-        repeats: measured calls per process.
+        repeats: measured calls per process, at least.
         warmup: untimed calls per process after the first call.
         limits: time and memory limits of each process.
+        min_time_s: per process, solutions faster than ``min_time_s / repeats`` get more
+            measured calls (up to ``max_repeats``) until the calls add up to ``min_time_s``.
+        max_repeats: the most measured calls per process.
     """
 
     name = "abstract"
@@ -117,7 +120,8 @@ class Profiler:
     statistic = "median"
     _child_profiler = ""
 
-    def __init__(self, *, processes: int = 3, repeats: int = 5, warmup: int = 1, limits: Limits = Limits()):
+    def __init__(self, *, processes: int = 3, repeats: int = 5, warmup: int = 1, limits: Limits = Limits(),
+                 min_time_s: float = 0.05, max_repeats: int = 50):
         if processes < 1:
             raise ValueError(f"processes must be >= 1, got {processes}.")
         if repeats < 1:
@@ -128,15 +132,19 @@ class Profiler:
         self.repeats = repeats
         self.warmup = warmup
         self.limits = limits
+        self.min_time_s = min_time_s
+        self.max_repeats = max(max_repeats, repeats)
 
     def describe(self) -> dict[str, Any]:
         return {"profiler": self.name, "unit": self.unit, "statistic": self.statistic, "processes": self.processes,
-                "repeats": self.repeats, "warmup": self.warmup, "time_limit_s": self.limits.time_s,
+                "repeats": self.repeats, "warmup": self.warmup, "min_time_s": self.min_time_s,
+                "max_repeats": self.max_repeats, "time_limit_s": self.limits.time_s,
                 "memory_limit_bytes": self.limits.memory_bytes}
 
     def _run(self, code: str, entry_point: str, input_spec: dict, framework: str, keep_output: bool) -> RunOutcome:
         return run_isolated(code, entry_point, input_spec, framework=framework, profiler=self._child_profiler,
-                            warmup=self.warmup, repeats=self.repeats, limits=self.limits, keep_output=keep_output)
+                            warmup=self.warmup, repeats=self.repeats, limits=self.limits, keep_output=keep_output,
+                            min_time_s=self.min_time_s, max_repeats=self.max_repeats)
 
     def measure(self, code: str, entry_point: str, input_spec: dict, *, framework: str = "python",
                 keep_output: bool = False, processes: int | None = None) -> Measurement:
@@ -207,7 +215,8 @@ class InstructionProfiler(Profiler):
     def _run(self, code, entry_point, input_spec, framework, keep_output):
         return run_isolated(code, entry_point, input_spec, framework=framework, profiler="instructions",
                             warmup=self.warmup, repeats=self.repeats, limits=self.limits,
-                            keep_output=keep_output, event=self.event)
+                            keep_output=keep_output, event=self.event, min_time_s=self.min_time_s,
+                            max_repeats=self.max_repeats)
 
 
 @dataclass(frozen=True)

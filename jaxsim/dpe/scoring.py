@@ -89,6 +89,8 @@ def _test_can_reject(n1: int, n2: int, alpha: float) -> bool:
 def compare(sample: ReferenceCost, level: Level, levels: Levels, *, alpha: float = DEFAULT_ALPHA) -> Comparison:
     """Decide whether ``sample`` is slower than the representative of ``level``."""
     rep = level.representative
+    if sample.cost <= 0:
+        raise ValueError(f"sample {sample.name!r} has cost {sample.cost}; costs must be positive.")
     gap = (sample.cost - rep.cost) / sample.cost
     threshold = levels.base + noise_allowance(sample, rep, levels.unit, levels.noise_multiplier, levels.max_allowance)
     beyond_gap = gap > threshold

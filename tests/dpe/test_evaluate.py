@@ -3,7 +3,7 @@ import json
 import pytest
 
 from jaxsim import cli
-from jaxsim.dpe.evaluate import TaskError, evaluate, measure_references, write_results
+from jaxsim.dpe.evaluate import TaskError, evaluate, evaluate_task, measure_references, write_results
 from jaxsim.dpe.profilers import WallTimeProfiler
 from jaxsim.dpe.tasks import Sample, task_from_dict, write_tasks
 
@@ -13,7 +13,7 @@ def _sleeper(ms):
 
 
 # time.sleep never returns early, so minimum times of 40, 10 and 2.5 ms keep their 4x gaps
-# under any load; the gaps exceed the capped threshold 0.6, so the levels are fixed.
+# under any load. Those gaps (0.75) exceed the capped threshold 0.6, which fixes the levels.
 TASK = task_from_dict({
     "task_id": "double",
     "entry_point": "f",
@@ -90,3 +90,17 @@ def test_cli_tasks_and_evaluate(tmp_path, capsys):
     assert cli.main(["dpe", "evaluate", "--tasks", str(tmp_path / "none.jsonl"), "--samples", str(samples_path),
                      "--out", str(out)]) == 2
     assert "not found" in capsys.readouterr().out
+
+
+def test_missing_scale_is_searched():
+    task = task_from_dict({
+        "task_id": "scaled",
+        "entry_point": "f",
+        "generator": "def generate(scale, seed):\n    return (scale,)\n",
+        "references": ["import time\ndef f(n):\n    time.sleep(n / 200)\n    return n\n"],
+    })
+    result = evaluate_task(task, [Sample("s", "scaled", "def f(n):\n    return n\n")], PROFILER, pe_budget_s=0.02)
+    # Sleeps of 5, 10, 20 ms at scales 1, 2, 4: the search stops at 4 unless load adds 10 ms to a sleep.
+    assert result.scale in (2, 4)
+    assert result.scores[0].correct
+    assert result.to_dict()["scale"] == result.scale

@@ -72,3 +72,12 @@ def test_invalid_arguments_raise():
         Limits(time_s=0)
     with pytest.raises(ValueError, match="64 MiB"):
         Limits(memory_bytes=1000)
+
+
+def test_fast_solutions_get_more_repeats():
+    fast = run_isolated("def f(a):\n    return a\n", "f", FIXED, repeats=2, min_time_s=0.05, max_repeats=20)
+    slow = run_isolated("import time\ndef f(a):\n    time.sleep(0.03)\n", "f", FIXED, repeats=2, min_time_s=0.05,
+                        max_repeats=20)
+    assert len(fast.samples) == 20
+    # Two sleeps of 30 ms reach 50 ms, so no third call is made.
+    assert len(slow.samples) == 2

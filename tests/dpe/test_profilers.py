@@ -9,7 +9,7 @@ STATUS = instruction_counter_status()
 
 
 def test_wall_profiler_pools_processes():
-    profiler = WallTimeProfiler(processes=2, repeats=3, warmup=0)
+    profiler = WallTimeProfiler(processes=2, repeats=3, warmup=0, min_time_s=0.0)
     measurement = profiler.measure(SLEEP, "f", FIXED, keep_output=True)
     assert measurement.ok
     assert len(measurement.samples) == 6

@@ -462,20 +462,16 @@ def fib_mod(n):
             b -= m
     return a
 ''', "iterative_mod", "linear with a reduction per step"),
-        ("doubling_recursive", '''
+        ("doubling_bits", '''
 def fib_mod(n):
-    m = 1_000_000_007
-
-    def pair(k):
-        if k == 0:
-            return (0, 1)
-        a, b = pair(k >> 1)
-        c = a * ((2 * b - a) % m) % m
-        d = (a * a + b * b) % m
-        return (d, (c + d) % m) if k & 1 else (c, d)
-
-    return pair(n)[0]
-''', "fast_doubling", "fast doubling, recursive"),
+    p = 1_000_000_007
+    f, g = 0, 1
+    for k in range(n.bit_length() - 1, -1, -1):
+        f, g = f * ((2 * g - f) % p) % p, (f * f + g * g) % p
+        if (n >> k) & 1:
+            f, g = g, (f + g) % p
+    return f
+''', "fast_doubling", "fast doubling over the bits of n"),
         ("off_by_one", '''
 def fib_mod(n):
     a, b = 1, 1
