@@ -515,11 +515,17 @@ def max_subarray(a):
                 best = total
     return best
 '''),
-        ("quadratic_accumulate", '''
-from itertools import accumulate
-
-def max_subarray(a):
-    return max(max(accumulate(a[i:])) for i in range(len(a)))
+        ("quadratic_running_renamed", '''
+def max_subarray(values):
+    count = len(values)
+    top = values[0]
+    for left in range(count):
+        acc = 0
+        for right in range(left, count):
+            acc += values[right]
+            if acc > top:
+                top = acc
+    return top
 '''),
         ("kadane", '''
 def max_subarray(a):
@@ -532,17 +538,15 @@ def max_subarray(a):
 '''),
     ],
     [
-        ("kadane_running", '''
-def max_subarray(a):
-    best, current = a[0], 0
-    for x in a:
-        current += x
-        if current > best:
-            best = current
-        if current < 0:
-            current = 0
-    return best
-''', "kadane", "linear"),
+        ("kadane_renamed", '''
+def max_subarray(values):
+    top = running = values[0]
+    for v in values[1:]:
+        running = v if running < 0 else running + v
+        if running > top:
+            top = running
+    return top
+''', "kadane", "Kadane's scan"),
         ("quadratic_pairs", '''
 def max_subarray(a):
     size = len(a)
@@ -570,7 +574,7 @@ import random
 def generate(scale, seed):
     rng = random.Random(seed)
     return ([rng.randrange(-1000, -1) for _ in range(scale)],)
-''', 160, "maximum subarray: cubic loops, two quadratic variants (one level), Kadane",
+''', 160, "maximum subarray: cubic loops, the same quadratic loop twice (one level), Kadane",
 )
 
 LCS = _task(
