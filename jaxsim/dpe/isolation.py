@@ -24,10 +24,10 @@ __all__ = ["Limits", "RunOutcome", "FAILURE_STATUSES", "run_isolated", "DEFAULT_
 
 _CHILD = Path(__file__).with_name("_child.py")
 
-# XLA reserves several GiB of virtual address space when it starts (thread stacks, the
-# allocator's arenas), far more than it touches, so a JAX process fails under a 2 GiB
-# RLIMIT_AS although its resident memory stays small. 16 GiB leaves room for that
-# reservation; a plain Python solution can use a much lower limit.
+# RLIMIT_AS limits virtual memory, and XLA reserves much more address space than it touches
+# (thread stacks, allocator arenas). With jax 0.10.2 on CPU a tiny jitted function crashed with
+# SIGSEGV under 1 GiB and ran under 2 GiB; GPU backends reserve far more. 16 GiB leaves that
+# room, and a plain Python solution can use a much lower limit.
 DEFAULT_MEMORY_LIMIT_BYTES = 16 * 2**30
 
 FAILURE_STATUSES = (

@@ -9,7 +9,7 @@ file descriptor returns the sum over the thread and its inherited copies (perf_e
 Instruction counts are far less sensitive to machine load than wall time, which is why
 Liu et al. 2024, "Evaluating Language Models for Efficient Code Generation" (EvalPerf,
 arXiv:2408.06450) profile with them. Many virtual machines and containers expose no hardware
-counters; :func:`instruction_counter_status` says so, and callers fall back to wall time.
+counters. :func:`instruction_counter_status` reports that, and callers fall back to wall time.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class _PerfEventAttr(ctypes.Structure):
 
 
 class PerfEventError(OSError):
-    """Raised when ``perf_event_open`` fails; ``errno`` and the message say why."""
+    """Raised when ``perf_event_open`` fails; ``errno`` and the message give the cause."""
 
 
 def perf_event_paranoid() -> int | None:
