@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default runs/STUDY-<timestamp>)")
     run.add_argument("--seed", type=int, default=0, help="seed for every random number the study draws (default 0)")
     run.add_argument("--quick", action="store_true", help="shrink the study to seconds, for smoke tests")
+
+    from jaxsim.dpe.cli import add_dpe_parser
+
+    add_dpe_parser(commands)
     return parser
 
 
@@ -108,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         return _run(args, console)
+    if args.command == "dpe":
+        from jaxsim.dpe.cli import run_dpe
+
+        return run_dpe(args, console)
     return 2
 
 

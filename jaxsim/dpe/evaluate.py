@@ -1,0 +1,237 @@
+"""End-to-end evaluation: measure references, form levels, score samples, write JSON.
+
+For each task the references are measured on the performance input with the chosen profiler
+(every reference in fresh limited processes), checked against each other (the output most
+references agree on is the expected output), grouped into levels
+(:func:`jaxsim.dpe.levels.cluster_levels`), and every sample is measured the same way, checked
+against the expected output and scored (:func:`jaxsim.dpe.scoring.score_sample`). A reference
+that fails or disagrees is left out of the levels and listed in ``excluded_references``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jaxsim.dpe.check import outputs_match
+from jaxsim.dpe.inputs import find_performance_input
+from jaxsim.dpe.isolation import Limits
+from jaxsim.dpe.levels import (
+    DEFAULT_BASE,
+    DEFAULT_MAX_ALLOWANCE,
+    DEFAULT_NOISE_MULTIPLIER,
+    Levels,
+    ReferenceCost,
+    cluster_levels,
+)
+from jaxsim.dpe.profilers import Measurement, Profiler, with_limits
+from jaxsim.dpe.scoring import DEFAULT_ALPHA, SampleScore, TaskSummary, score_sample, summarize_task
+from jaxsim.dpe.tasks import Sample, Task
+
+__all__ = ["TaskError", "ReferenceSet", "TaskEvaluation", "measure_references", "score_measurement",
+           "evaluate_task", "evaluate", "write_results"]
+
+
+class TaskError(ValueError):
+    """Raised when a task cannot be scored at all (no references ran, or no references)."""
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """A task's measured references, the expected output and the levels."""
+
+    task_id: str
+    levels: Levels
+    measurements: dict[str, Measurement] = field(repr=False)
+    expected_output: Any = field(repr=False, default=None)
+    expected_arrays: tuple = field(repr=False, default=())
+    excluded_references: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskEvaluation:
+    """Results of one task: levels, reference measurements, sample scores and the summary."""
+
+    task_id: str
+    references: ReferenceSet
+    scores: tuple[SampleScore, ...]
+    measurements: dict[str, Measurement] = field(repr=False)
+    summary: TaskSummary
+    scale: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "task_id": self.task_id,
+            "scale": self.scale,
+            "levels": self.references.levels.to_dict(),
+            "references": {name: m.summary() for name, m in self.references.measurements.items()},
+            "excluded_references": self.references.excluded_references,
+            "samples": [s.to_dict() | {"measurement": self.measurements[s.sample_id].summary()}
+                        if s.sample_id in self.measurements else s.to_dict() for s in self.scores],
+            "summary": self.summary.to_dict(),
+        }
+
+
+def _profiler_for(task: Task, profiler: Profiler) -> Profiler:
+    if task.time_limit_s is None:
+        return profiler
+    return with_limits(profiler, Limits(time_s=float(task.time_limit_s), memory_bytes=profiler.limits.memory_bytes))
+
+
+def _cost(name: str, measurement: Measurement) -> ReferenceCost:
+    return ReferenceCost(name, measurement.cost, measurement.relative_noise, measurement.samples)
+
+
+def measure_references(
+    task: Task,
+    profiler: Profiler,
+    *,
+    scale: int | None = None,
+    base: float = DEFAULT_BASE,
+    noise_multiplier: float = DEFAULT_NOISE_MULTIPLIER,
+    max_allowance: float = DEFAULT_MAX_ALLOWANCE,
+) -> ReferenceSet:
+    """Measure every reference of ``task`` and form its levels.
+
+    Raises:
+        TaskError: when the task has no references or none of them runs.
+    """
+    if not task.references:
+        raise TaskError(f"task {task.task_id!r} has no references; levels need at least one.")
+    profiler = _profiler_for(task, profiler)
+    spec = task.input_spec(scale)
+    measured: dict[str, Measurement] = {}
+    excluded: dict[str, str] = {}
+    for reference in task.references:
+        measurement = profiler.measure(reference.code, task.entry_point, spec, framework=task.framework,
+                                       keep_output=True)
+        if measurement.ok:
+            measured[reference.name] = measurement
+        else:
+            excluded[reference.name] = f"{measurement.status}: {measurement.message}"
+    if not measured:
+        raise TaskError(f"task {task.task_id!r}: no reference ran on the performance input: {excluded}.")
+
+    # The output that most references agree on is the expected one; the others are excluded.
+    groups: list[list[str]] = []
+    for name, m in measured.items():
+        for group in groups:
+            first = measured[group[0]]
+            if outputs_match(first.output, first.arrays, m.output, m.arrays, task.check):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    majority = max(groups, key=len)
+    for group in groups:
+        if group is not majority:
+            for name in group:
+                excluded[name] = f"output disagrees with references {majority}"
+    kept = {name: measured[name] for name in majority}
+    levels = cluster_levels([_cost(n, m) for n, m in kept.items()], unit=profiler.unit, base=base,
+                            noise_multiplier=noise_multiplier, max_allowance=max_allowance)
+    expected = kept[majority[0]]
+    return ReferenceSet(task.task_id, levels, kept, expected.output, expected.arrays, excluded)
+
+
+def score_measurement(task: Task, references: ReferenceSet, measurement: Measurement, sample_id: str,
+                      *, alpha: float = DEFAULT_ALPHA) -> SampleScore:
+    """Check a sample's output and score its cost against the task's levels."""
+    if not measurement.ok:
+        return score_sample(None, references.levels, sample_id=sample_id, task_id=task.task_id,
+                            status=measurement.status, message=measurement.message, alpha=alpha)
+    if not outputs_match(references.expected_output, references.expected_arrays, measurement.output,
+                         measurement.arrays, task.check):
+        return score_sample(None, references.levels, sample_id=sample_id, task_id=task.task_id,
+                            status="wrong_output", message="the output differs from the references' output",
+                            alpha=alpha)
+    return score_sample(_cost(sample_id, measurement), references.levels, sample_id=sample_id,
+                        task_id=task.task_id, alpha=alpha)
+
+
+def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, references: ReferenceSet | None = None,
+                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, **level_options) -> TaskEvaluation:
+    """Measure the references (unless given), then measure and score each sample of ``task``.
+
+    A task with a generator and no scale first gets one from :func:`find_performance_input`
+    with ``pe_budget_s`` seconds per call of its slowest reference.
+    """
+    if task.pe_input is None and task.scale is None:
+        chosen = find_performance_input(task, budget_s=pe_budget_s, require_budget=False)
+        task = replace(task, scale=chosen.scale)
+    references = references or measure_references(task, profiler, **level_options)
+    task_profiler = _profiler_for(task, profiler)
+    spec = task.input_spec()
+    scores, measurements = [], {}
+    for sample in samples:
+        measurement = task_profiler.measure(sample.code, task.entry_point, spec, framework=task.framework,
+                                            keep_output=True)
+        measurements[sample.sample_id] = measurement
+        scores.append(score_measurement(task, references, measurement, sample.sample_id, alpha=alpha))
+    return TaskEvaluation(task.task_id, references, tuple(scores), measurements,
+                          summarize_task(task.task_id, scores), scale=task.scale)
+
+
+def evaluate(tasks: Sequence[Task], samples: Sequence[Sample], profiler: Profiler, **options) -> dict[str, Any]:
+    """Score every sample against its task; unknown tasks and unscorable tasks become failures.
+
+    Returns:
+        ``{"tasks": [TaskEvaluation.to_dict()...], "samples": [...], "errors": {...}}`` where a sample
+        of an unknown task has status ``"unknown_task"`` and one of an unscorable task
+        ``"task_error"``.
+    """
+    by_task: dict[str, list[Sample]] = {}
+    for sample in samples:
+        by_task.setdefault(sample.task_id, []).append(sample)
+    known = {task.task_id: task for task in tasks}
+    task_results, sample_rows, errors = [], [], {}
+    for task_id, task_samples in by_task.items():
+        if task_id not in known:
+            message = f"unknown task {task_id!r}; known tasks: {sorted(known)[:10]}"
+            errors[task_id] = message
+            sample_rows += [{"sample_id": s.sample_id, "task_id": task_id, "status": "unknown_task", "correct": False,
+                             "score": 0.0, "normalized_score": 0.0, "message": message} for s in task_samples]
+            continue
+        try:
+            evaluation = evaluate_task(known[task_id], task_samples, profiler, **options)
+        except ValueError as error:  # TaskError, TaskFormatError and PerformanceInputError are ValueErrors
+            errors[task_id] = str(error)
+            sample_rows += [{"sample_id": s.sample_id, "task_id": task_id, "status": "task_error", "correct": False,
+                             "score": 0.0, "normalized_score": 0.0, "message": str(error)} for s in task_samples]
+            continue
+        record = evaluation.to_dict()
+        task_results.append(record)
+        sample_rows += record["samples"]
+    return {"profiler": profiler.describe(), "tasks": task_results, "samples": sample_rows, "errors": errors}
+
+
+def _finite_json(value: Any) -> Any:
+    """Replace NaN and infinities by None, which strict JSON readers accept."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
+def write_results(results: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """Write ``samples.jsonl`` (one line per sample) and ``tasks.json`` (levels, summaries, errors).
+
+    Non-finite numbers (the cost of a failed sample, the mean score of a task with no correct
+    sample) are written as null.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    samples_path = out / "samples.jsonl"
+    samples_path.write_text("".join(json.dumps(_finite_json(row), default=str, allow_nan=False) + "\n"
+                                    for row in results["samples"]))
+    tasks_path = out / "tasks.json"
+    summary = {k: v for k, v in results.items() if k != "samples"}
+    tasks_path.write_text(json.dumps(_finite_json(summary), indent=2, default=str, allow_nan=False) + "\n")
+    return {"samples": samples_path, "tasks": tasks_path}
