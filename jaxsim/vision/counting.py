@@ -24,6 +24,8 @@ import jax
 import numpy as np
 from flax import nnx
 
+from jaxsim.vision.layers import lax_convolutions
+
 __all__ = ["CostCount", "count_params", "count_costs", "count_macs", "abstract_model"]
 
 
@@ -109,7 +111,8 @@ def count_costs(model: nnx.Module, input_shape: tuple[int, ...], *, dtype: Any =
         return net(x)
 
     abstract_state = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), state)
-    closed = jax.make_jaxpr(forward)(abstract_state, jax.ShapeDtypeStruct(tuple(input_shape), dtype))
+    with lax_convolutions():
+        closed = jax.make_jaxpr(forward)(abstract_state, jax.ShapeDtypeStruct(tuple(input_shape), dtype))
     totals = [0, 0, 0]
     _walk(closed.jaxpr, totals)
     return CostCount(macs=int(totals[0]), bytes_moved=int(totals[1]), conv_count=int(totals[2]))
