@@ -64,14 +64,15 @@ def _settings(quick: bool) -> dict:
     if quick:
         return dict(
             space=QUICK_DIGITS_SPACE,
-            dnas=DNASConfig(epochs=1, warmup_epochs=1, batch_size=64),
-            retrain_epochs=2,
-            n_samples=1,
+            dnas=DNASConfig(epochs=1, warmup_epochs=0, batch_size=128),
+            retrain_epochs=1,
+            n_samples=0,
             n_random=1,
-            n_heldout=4,
-            n_calibration=4,
-            rounds=2,
+            n_heldout=3,
+            n_calibration=3,
+            rounds=1,
             per_round=3,
+            in_process=True,
         )
     return dict(
         space=DIGITS_SPACE,
@@ -83,6 +84,7 @@ def _settings(quick: bool) -> dict:
         n_calibration=6,
         rounds=3,
         per_round=4,
+        in_process=False,
     )
 
 
@@ -105,7 +107,7 @@ def run(report):
     )
 
     # 1. Published counts.
-    rows = published_counts_table(["SqueezeNet 1.1"] if report.quick else None)
+    rows = published_counts_table(["SqueezeNet 1.1", "FBNet-A"] if report.quick else None)
     report.add_table("published_counts", ["model", "params", "params_published", "macs", "macs_published", "source"], rows)
     for name, params, params_pub, macs, macs_pub, _ in rows:
         key = name.lower().replace(" ", "_").replace(".", "_").replace("-", "_")
@@ -118,7 +120,12 @@ def run(report):
     heldout = [space.sample(rng) for _ in range(cfg["n_heldout"])]
     calibration = [space.sample(rng) for _ in range(cfg["n_calibration"])]
     measured = measure_in_subprocess(
-        space, archs=heldout + calibration, rounds=cfg["rounds"], per_round=cfg["per_round"], seed=seed
+        space,
+        archs=heldout + calibration,
+        rounds=cfg["rounds"],
+        per_round=cfg["per_round"],
+        seed=seed,
+        in_process=cfg["in_process"],
     )
     table = measured["table"]
     table.save(out / "latency_table.json")
@@ -129,7 +136,7 @@ def run(report):
     scale, offset = fit_affine_correction(calib_pred, calib_us)
     lut = latency_model_accuracy(raw_pred, heldout_us)
     lut_cal = latency_model_accuracy(scale * raw_pred + offset, heldout_us)
-    hardware = measure_cpu(matrix_size=256 if report.quick else 512, copy_mib=16 if report.quick else 64, repeats=3)
+    hardware = measure_cpu(matrix_size=128 if report.quick else 512, copy_mib=8 if report.quick else 64, repeats=3)
     roof_table, roof_fit = fit_roofline_table(space, hardware, [space.indices(a) for a in calibration], calib_us)
     roof_pred = np.array([roof_table.network_us(space.indices(a)) for a in heldout])
     roof = latency_model_accuracy(roof_pred, heldout_us)
@@ -188,6 +195,7 @@ def run(report):
         rounds=cfg["rounds"] + 1,
         per_round=cfg["per_round"],
         seed=seed,
+        in_process=cfg["in_process"],
     )
     for name, us in zip(arch_names, final["archs_us"]):
         trained[name]["latency_us"] = us

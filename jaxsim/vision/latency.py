@@ -106,15 +106,7 @@ class LatencyTable:
 
     @classmethod
     def load(cls, path: str | Path) -> LatencyTable:
-        data = json.loads(Path(path).read_text())
-        return cls(
-            tuple(data["candidates"]),
-            np.asarray(data["layer_us"], dtype=float),
-            float(data["fixed_us"]),
-            int(data["batch_size"]),
-            data.get("source", "measured"),
-            data.get("metadata", {}),
-        )
+        return _table_from_dict(json.loads(Path(path).read_text()))
 
 
 class _Fixed(nnx.Module):
@@ -345,6 +337,7 @@ def measure_in_subprocess(
     per_round: int = 5,
     seed: int = 0,
     single_thread: bool = True,
+    in_process: bool = False,
     timeout: float = 900.0,
 ) -> dict[str, Any]:
     """Measure a latency table and whole networks in a fresh process, by default on one CPU thread.
@@ -357,7 +350,9 @@ def measure_in_subprocess(
 
     Returns:
         ``{"table": LatencyTable or None, "archs_us": [...], "baselines_us": {name: us},
-        "loadavg_before": [...], "loadavg_after": [...], "xla_flags": str}``.
+        "loadavg_before": [...], "loadavg_after": [...], "xla_flags": str}``. With
+        ``in_process=True`` the measurement runs in this process with its thread settings
+        (fast, for smoke runs).
     """
     import subprocess
     import sys
@@ -372,6 +367,11 @@ def measure_in_subprocess(
         "per_round": per_round,
         "seed": seed,
     }
+    if in_process:
+        out = run_latency_job(job)
+        out["table"] = None if out["table"] is None else _table_from_dict(out["table"])
+        out["xla_flags"] = os.environ.get("XLA_FLAGS", "")
+        return out
     env = dict(os.environ)
     env["JAXSIM_PROGRESS"] = "0"
     env["JAX_PLATFORMS"] = "cpu"
@@ -391,14 +391,7 @@ def measure_in_subprocess(
     if result.returncode != 0:
         raise RuntimeError(f"latency measurement subprocess failed:\n{result.stderr[-3000:]}")
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    out["table"] = None if out["table"] is None else LatencyTable(
-        tuple(out["table"]["candidates"]),
-        np.asarray(out["table"]["layer_us"], float),
-        float(out["table"]["fixed_us"]),
-        int(out["table"]["batch_size"]),
-        out["table"]["source"],
-        out["table"]["metadata"],
-    )
+    out["table"] = None if out["table"] is None else _table_from_dict(out["table"])
     out["xla_flags"] = env.get("XLA_FLAGS", "")
     return out
 
@@ -422,6 +415,39 @@ def latency_model_accuracy(predicted: Sequence[float], measured: Sequence[float]
         "spearman": float(rho),
         "median_rel_error": float(np.median(relative)),
         "n": int(len(predicted)),
+    }
+
+
+def _table_from_dict(data: dict[str, Any]) -> LatencyTable:
+    return LatencyTable(
+        tuple(data["candidates"]),
+        np.asarray(data["layer_us"], float),
+        float(data["fixed_us"]),
+        int(data["batch_size"]),
+        data.get("source", "measured"),
+        data.get("metadata", {}),
+    )
+
+
+def run_latency_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one measurement job (the JSON form of :func:`measure_in_subprocess`'s arguments)."""
+    from jaxsim.vision.baselines import build_baseline
+
+    space = space_from_dict(job["space"])
+    settings = dict(rounds=job["rounds"], per_round=job["per_round"], seed=job["seed"])
+    before = list(os.getloadavg())
+    table = measure_latency_table(space, batch_size=job["batch_size"], **settings) if job["table"] else None
+    models = [space.build(a, rngs=nnx.Rngs(job["seed"])) for a in job["archs"]]
+    models += [build_baseline(name, space, rngs=nnx.Rngs(job["seed"])) for name in job["baselines"]]
+    shape = (job["batch_size"], space.input_size, space.input_size, space.in_channels)
+    times = measure_model_latencies(models, shape, **settings).tolist() if models else []
+    n = len(job["archs"])
+    return {
+        "table": None if table is None else table.to_dict(),
+        "archs_us": times[:n],
+        "baselines_us": dict(zip(job["baselines"], times[n:])),
+        "loadavg_before": before,
+        "loadavg_after": list(os.getloadavg()),
     }
 
 
