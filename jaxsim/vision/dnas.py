@@ -23,7 +23,6 @@ trained, never evaluated on its own.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +53,7 @@ __all__ = [
 
 
 class ArchParam(nnx.Variable):
-    """Architecture parameters ``theta``; kept apart from ``nnx.Param`` so each optimizer sees its own."""
+    """Architecture parameters ``theta``, a separate variable type so that the weight optimizer never updates them."""
 
 
 def gumbel_softmax(key: Array, logits: Float[Array, "... n"], temperature: float | Array) -> Float[Array, "... n"]:
@@ -134,7 +133,7 @@ class MixedLayer(nnx.Module):
         self.kmax = kmax
         init = nnx.initializers.lecun_normal()
         keys = jax.random.split(rngs.params(), 4)
-        self.w_expand = nnx.Param(init(keys[0], (n, in_channels, hmax)) * math.sqrt(1.0))
+        self.w_expand = nnx.Param(init(keys[0], (n, in_channels, hmax)))
         self.w_depthwise = nnx.Param(jax.random.normal(keys[1], (n, kmax, kmax, hmax)) / kmax)
         self.w_project = nnx.Param(init(keys[2], (n, hmax, out_channels)))
         self.bn_scale = nnx.Param(jnp.ones((n, 2 * hmax + out_channels)))
@@ -175,7 +174,7 @@ class MixedLayer(nnx.Module):
             y = _conv1x1(x, w_e * e_mask)
             y = jax.nn.relu(_batch_norm(y, scale[:hmax], bias[:hmax])) * h_mask
             y = y[..., perm]
-            y = _depthwise(y, (w_d * k_mask[..., 0:1].squeeze(-1)[..., None]) , self.stride)
+            y = _depthwise(y, w_d * k_mask, self.stride)
             y = jax.nn.relu(_batch_norm(y, scale[hmax : 2 * hmax], bias[hmax : 2 * hmax])) * h_mask
             y = _batch_norm(_conv1x1(y, w_p * p_mask), scale[2 * hmax :], bias[2 * hmax :])
             return y + x if self.residual else y
@@ -272,7 +271,7 @@ class SearchResult:
         probabilities: ``softmax(theta)`` per layer.
         expected_latency_us: expected latency under ``probabilities`` after every epoch.
         arch_losses: mean architecture-step loss of every epoch.
-        argmax_arch: the most probable candidate of every layer.
+        argmax_arch: the candidate of maximum probability in every layer.
     """
 
     theta: np.ndarray
@@ -379,7 +378,7 @@ def run_search(
                     key, sub = jax.random.split(key)
                     theta, a_opt, loss = arch_step(w, theta, rest, a_opt, sub, tau, x_all[idx], y_all[idx])
                     losses.append(float(loss))
-            probs = jax.nn.softmax(theta["theta"][...] if "theta" in theta else jax.tree.leaves(theta)[0], axis=-1)
+            probs = jax.nn.softmax(jax.tree.leaves(theta)[0], axis=-1)
             result.expected_latency_us.append(float(table.expected_us(probs)))
             result.arch_losses.append(float(np.mean(losses)) if losses else float("nan"))
             if checkpointer is not None:

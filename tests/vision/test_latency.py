@@ -63,11 +63,12 @@ def test_affine_correction_recovers_line():
     assert (a, b) == pytest.approx((2.0, 0.5))
 
 
-def test_roofline_table_skip_is_free_and_blocks_cost_flops():
+def test_roofline_table_costs():
     flops, moved, _ = block_costs(QUICK_DIGITS_SPACE, 64)
     skip = QUICK_DIGITS_SPACE.candidates.index("skip")
     # Layer 0 keeps 8 channels at stride 1, so skip is the identity there.
-    assert flops[0, skip] == 0 and moved[0, skip] == 0
+    assert flops[0, skip] == 0
+    assert moved[0, skip] == 0
     table = roofline_latency_table(QUICK_DIGITS_SPACE, TOY_CPU, batch_size=64, temperature=0.0)
     assert table.layer_us[0, skip] == 0.0
     expected = max(flops[0, 0], moved[0, 0]) / 1e10 * 1e6
@@ -79,6 +80,7 @@ def test_roofline_table_skip_is_free_and_blocks_cost_flops():
 def test_measured_table_has_shape_and_record():
     table = measure_latency_table(QUICK_DIGITS_SPACE, batch_size=16, rounds=1, per_round=2)
     assert table.layer_us.shape == (QUICK_DIGITS_SPACE.n_layers, QUICK_DIGITS_SPACE.n_candidates)
-    assert np.all(table.layer_us >= 0) and table.fixed_us > 0
+    assert np.all(table.layer_us >= 0)
+    assert table.fixed_us > 0
     for key in ("jax", "loadavg", "platform", "dispatch_us"):
         assert key in table.metadata

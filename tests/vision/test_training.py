@@ -16,7 +16,8 @@ def test_digits_split_is_fixed_and_disjoint():
     flat = lambda s: {row.tobytes() for row in s.x}
     # Digits has a few duplicate images, so compare sizes of the union rather than exact disjointness.
     assert len(flat(a.train) | flat(a.test)) > 0.99 * (len(a.train) + len(a.test)) - 30
-    assert a.train.x.min() >= 0 and a.train.x.max() <= 1
+    assert a.train.x.min() >= 0
+    assert a.train.x.max() <= 1
     with pytest.raises(ValueError, match="sum below 1"):
         load_digits_splits(val_fraction=0.5, test_fraction=0.5)
 
