@@ -77,6 +77,7 @@ def test_roofline_table_costs():
     assert table.layer_us[1, 1] > table.layer_us[1, 0]
 
 
+@pytest.mark.slow
 def test_measured_table_has_shape_and_record():
     table = measure_latency_table(QUICK_DIGITS_SPACE, batch_size=16, rounds=1, per_round=2)
     assert table.layer_us.shape == (QUICK_DIGITS_SPACE.n_layers, QUICK_DIGITS_SPACE.n_candidates)

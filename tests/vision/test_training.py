@@ -22,6 +22,7 @@ def test_digits_split_is_fixed_and_disjoint():
         load_digits_splits(val_fraction=0.5, test_fraction=0.5)
 
 
+@pytest.mark.slow
 def test_training_learns_and_resumes(tmp_path):
     data = load_digits_splits()
     model = QUICK_DIGITS_SPACE.build(("ir_k3_e1", "skip", "ir_k3_e1"), rngs=nnx.Rngs(0))
