@@ -67,7 +67,7 @@ def _settings(quick: bool) -> dict:
             dnas=DNASConfig(epochs=1, warmup_epochs=0, batch_size=128),
             retrain_epochs=1,
             n_samples=0,
-            n_random=1,
+            n_random=0,
             n_heldout=3,
             n_calibration=3,
             rounds=1,
