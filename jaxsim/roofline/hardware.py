@@ -17,7 +17,8 @@ Conventions of the table:
   bandwidth as the bidirectional total, so the table halves it. For TPUs the table divides the
   published all-reduce bandwidth per pod by the chips per pod.
 - ``interconnect_latency`` is the per-step latency of a collective. No datasheet gives it, so
-  the table entries are estimates; the runtime model treats it as a fitted parameter.
+  the table entries are estimates, and the runtime model fits a factor on it
+  (``Efficiency.latency_scale``).
 
 Sources, as named in :data:`HARDWARE_SOURCES`:
 

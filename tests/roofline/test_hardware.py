@@ -146,7 +146,8 @@ def test_measure_cpu_returns_positive_rates():
     assert cpu.name == "cpu"
     for field in ("peak_flops", "memory_bandwidth", "memory_capacity"):
         value = float(getattr(cpu, field))
-        assert np.isfinite(value) and value > 0
+        assert np.isfinite(value)
+        assert value > 0
     # A CPU core does more than 1e8 FLOP/s and less than 1e14; bounds that cannot hide a unit error.
     assert 1e8 < float(cpu.peak_flops) < 1e14
     assert 1e8 < float(cpu.memory_bandwidth) < 1e13

@@ -55,7 +55,7 @@ def test_efficiencies_scale_terms():
     assert float(t_m) == pytest.approx(4e9 / 2039e12 * 1e3, rel=1e-6)
 
 
-def test_zero_flops_is_pure_memory_time_with_finite_gradient():
+def test_zero_flops_gradient_finite():
     t = roofline_time(0.0, 1e9, A100)
     assert float(t) == pytest.approx(1e9 / 2039e9, rel=1e-6)
     grads = jax.grad(lambda f, hw: roofline_time(f, 1e9, hw), argnums=(0, 1))(0.0, A100)
