@@ -16,7 +16,17 @@ differentiably, ``solve_discrete_lyapunov(F, Q)`` that of one integrator step, a
 ``(M, D)`` for trapped AOUPs joined by harmonic springs.
 """
 
+from jaxsim.active.forces import (
+    PairPotential,
+    pair_forces,
+    pair_forces_dense,
+    soft_disks,
+    spring_forces,
+    trap_forces,
+    wca_disks,
+)
 from jaxsim.active.linear import aoup_discrete_system, aoup_linear_system, solve_discrete_lyapunov, solve_lyapunov
+from jaxsim.active.models import ABP, AOUP, ABPState, AOUPState, System
 from jaxsim.active.neighbors import (
     CellGrid,
     NeighborList,
@@ -32,6 +42,7 @@ from jaxsim.active.neighbors import (
     neighbor_spec,
     update,
 )
+from jaxsim.active.simulate import EnsembleResult, NonFiniteError, Trajectory, advance, allocate_for, run, run_ensemble
 from jaxsim.active.space import (
     OpenSpace,
     PeriodicBox,
@@ -44,6 +55,25 @@ from jaxsim.active.space import (
 )
 
 __all__ = [
+    "ABP",
+    "ABPState",
+    "AOUP",
+    "AOUPState",
+    "EnsembleResult",
+    "NonFiniteError",
+    "PairPotential",
+    "System",
+    "Trajectory",
+    "advance",
+    "allocate_for",
+    "pair_forces",
+    "pair_forces_dense",
+    "run",
+    "run_ensemble",
+    "soft_disks",
+    "spring_forces",
+    "trap_forces",
+    "wca_disks",
     "CellGrid",
     "NeighborList",
     "NeighborSpec",
