@@ -139,7 +139,8 @@ def _forces_from_candidates(
 ) -> Float[Array, "n d"]:
     n = positions.shape[0]
     safe = jnp.minimum(candidates, n - 1)
-    delta = space.displacement(positions[:, None, :], positions[safe])
+    wrapped = space.wrap(positions)
+    delta = space.wrapped_displacement(wrapped[:, None, :], wrapped[safe])
     distance2 = jnp.sum(delta**2, axis=-1)
     own = candidates == jnp.arange(n, dtype=candidates.dtype)[:, None]
     # Coincident particles have no direction between them, so they exert no force on each other.
@@ -160,7 +161,25 @@ def pair_forces(
     Returns:
         Forces ``F_i = sum_j f(|r_ij|) r_ij / |r_ij|`` with ``r_ij`` the minimum-image ``x_i - x_j``.
     """
+    if neighbors.spec.format == "pairs":
+        return _forces_from_pairs(positions, neighbors.indices, space, potential)
     return _forces_from_candidates(positions, neighbors.indices, space, potential)
+
+
+def _forces_from_pairs(
+    positions: Float[Array, "n d"], pairs: Int[Array, "2 p"], space: Space, potential: PairPotential
+) -> Float[Array, "n d"]:
+    n = positions.shape[0]
+    first, second = pairs[0], pairs[1]
+    wrapped = space.wrap(positions)
+    delta = space.wrapped_displacement(wrapped[jnp.minimum(first, n - 1)], wrapped[jnp.minimum(second, n - 1)])
+    distance2 = jnp.sum(delta**2, axis=-1)
+    interacting = (first < n) & (distance2 < potential.cutoff**2) & (distance2 > 0)
+    distance = jnp.sqrt(jnp.where(interacting, distance2, 1.0))
+    force = jnp.where(interacting, potential.magnitude(distance) / distance, 0.0)[:, None] * delta
+    # Newton's third law: the pair force acts on i and, reversed, on j. Padding (index n) is dropped.
+    forces = jnp.zeros_like(positions).at[first].add(force, mode="drop")
+    return forces.at[second].add(-force, mode="drop")
 
 
 def pair_forces_dense(

@@ -104,6 +104,17 @@ class PeriodicBox(eqx.Module):
         """Map positions into ``[0, L)`` in every component."""
         return jnp.mod(jnp.asarray(positions), self.side)
 
+    def wrapped_displacement(self, a: Float[Array, "... d"], b: Float[Array, "... d"]) -> Float[Array, "... d"]:
+        """Return the minimum-image ``a - b`` for positions already wrapped into ``[0, L]``.
+
+        Equal to :meth:`displacement` for such inputs, but built from compares and selects, which
+        XLA vectorises on CPU where it calls ``round`` element by element; hot kernels wrap the
+        positions once and use this.
+        """
+        delta = a - b
+        half = 0.5 * self.side
+        return jnp.where(delta > half, delta - self.side, jnp.where(delta < -half, delta + self.side, delta))
+
 
 class OpenSpace(eqx.Module):
     """Unbounded space for trapped systems: plain displacements, no wrapping.
@@ -129,6 +140,10 @@ class OpenSpace(eqx.Module):
     def wrap(self, positions: Float[ArrayLike, "... d"]) -> Float[Array, "... d"]:
         """Return the positions unchanged."""
         return jnp.asarray(positions)
+
+    def wrapped_displacement(self, a: Float[Array, "... d"], b: Float[Array, "... d"]) -> Float[Array, "... d"]:
+        """Return the displacement ``a - b``."""
+        return a - b
 
 
 Space = PeriodicBox | OpenSpace
