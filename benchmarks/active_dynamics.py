@@ -7,7 +7,8 @@ same neighbour-list skin (jax-md's ``dr_threshold``). jaxsim runs ABPs with v0 =
 work matches Brownian dynamics (it draws one extra normal per particle for the angle). Both start
 from the same relaxed configuration. Each timed call runs ``steps`` steps in one compiled loop
 that updates the neighbour list every step (rebuilding when a particle moved half the skin);
-compile time is measured apart and every call ends in ``block_until_ready``. jax-md is timed with
+compile time is measured apart and every call ends in ``block_until_ready``. The programs are
+timed in turn, round after round, so that changes of the load of a shared machine hit all alike. jax-md is timed with
 its dense and its ordered-sparse neighbour formats, and the faster one is the peer.
 
     PYTHONPATH=. /work/venv-bench/bin/python benchmarks/active_dynamics.py [--quick]
@@ -30,7 +31,7 @@ import numpy as np
 
 import jaxsim.active as active
 from jaxsim.core.report import environment_record
-from jaxsim.core.timing import time_jitted
+from jaxsim.core.timing import summarize_times
 
 PHI = 0.6
 RADIUS = 0.5
@@ -48,7 +49,8 @@ def relaxed_positions(n: int, box: active.PeriodicBox) -> jax.Array:
     return box.wrap(trajectory.state.positions)
 
 
-def time_jaxsim(positions: jax.Array, box: active.PeriodicBox, steps: int, repeats: int) -> dict:
+def prepare_jaxsim(positions: jax.Array, box: active.PeriodicBox, steps: int):
+    """Return ``(compiled, args, compile_s, summary)`` for jaxsim's ``steps``-step loop."""
     system = active.System(active.ABP(0.0, 0.0, KT), box, DT, pair=active.soft_disks(1.0, RADIUS))
     state = system.init(jax.random.key(3), positions)
     neighbors = active.allocate(positions, box, system.pair.cutoff, SKIN, capacity_factor=1.25, format="pairs")
@@ -56,21 +58,21 @@ def time_jaxsim(positions: jax.Array, box: active.PeriodicBox, steps: int, repea
     def simulate(state, neighbors, key):
         return active.advance(system, state, neighbors, key, 0, steps)
 
-    timing = time_jitted(simulate, state, neighbors, jax.random.key(4), warmup=1, repeats=repeats)
-    final_state, final_neighbors = jax.jit(simulate)(state, neighbors, jax.random.key(4))
-    return {
-        "compile_s": timing.compile_s,
-        "median_s": timing.median_s,
-        "iqr_s": timing.iqr_s,
-        "particle_steps_per_second": positions.shape[0] * steps / timing.median_s,
+    args = (state, neighbors, jax.random.key(4))
+    compiled, compile_s = compile_timed(simulate, args)
+    final_state, final_neighbors = jax.block_until_ready(compiled(*args))
+
+    summary = {
         "overflow": bool(final_neighbors.overflow),
         "rebuilds_per_call": int(final_neighbors.n_builds) - 1,
         "capacity": final_neighbors.spec.capacity,
         "finite": bool(jnp.all(jnp.isfinite(final_state.positions))),
     }
+    return compiled, args, compile_s, summary
 
 
-def time_jax_md(positions: jax.Array, side: float, steps: int, repeats: int, fmt_name: str) -> dict:
+def prepare_jax_md(positions: jax.Array, side: float, steps: int, fmt_name: str):
+    """Return ``(compiled, args, compile_s, summary)`` for jax-md's ``steps``-step loop."""
     from jax_md import energy, partition, simulate, space
 
     displacement, shift = space.periodic(side)
@@ -91,16 +93,35 @@ def time_jax_md(positions: jax.Array, side: float, steps: int, repeats: int, fmt
 
         return jax.lax.fori_loop(0, steps, body, (state, neighbors))
 
-    timing = time_jitted(simulate_steps, state, neighbors, warmup=1, repeats=repeats)
-    final_state, final_neighbors = jax.jit(simulate_steps)(state, neighbors)
-    return {
-        "compile_s": timing.compile_s,
-        "median_s": timing.median_s,
-        "iqr_s": timing.iqr_s,
-        "particle_steps_per_second": positions.shape[0] * steps / timing.median_s,
+    args = (state, neighbors)
+    compiled, compile_s = compile_timed(simulate_steps, args)
+    final_state, final_neighbors = jax.block_until_ready(compiled(*args))
+    summary = {
         "overflow": bool(final_neighbors.did_buffer_overflow),
         "finite": bool(jnp.all(jnp.isfinite(final_state.position))),
     }
+    return compiled, args, compile_s, summary
+
+
+def compile_timed(fn, args):
+    start = time.perf_counter()
+    compiled = jax.jit(fn).lower(*args).compile()
+    return compiled, time.perf_counter() - start
+
+
+def time_interleaved(programs: dict, n: int, steps: int, repeats: int) -> dict:
+    """Time the compiled programs in turn, round after round, so that load changes hit all alike."""
+    times = {name: [] for name in programs}
+    for _ in range(repeats):
+        for name, (compiled, args, _, _) in programs.items():
+            start = time.perf_counter()
+            jax.block_until_ready(compiled(*args))
+            times[name].append(time.perf_counter() - start)
+    results = {}
+    for name, (_, _, compile_s, summary) in programs.items():
+        timing = summarize_times(compile_s, times[name])
+        results[name] = {**timing.to_dict(), "particle_steps_per_second": n * steps / timing.median_s, **summary}
+    return results
 
 
 def main() -> None:
@@ -109,7 +130,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=None, help="particle numbers (default 1024 ... 65536)")
     args = parser.parse_args()
     sizes = args.sizes or ([256, 1024] if args.quick else [1024, 4096, 16384, 65536])
-    repeats = 2 if args.quick else 5
+    repeats = 2 if args.quick else 7
 
 
 
@@ -120,8 +141,12 @@ def main() -> None:
         steps = 20 if args.quick else int(min(2000, max(50, 2_000_000 // n)))
         positions = relaxed_positions(n, box)
         load_before = os.getloadavg()
-        ours = time_jaxsim(positions, box, steps, repeats)
-        peers = {fmt: time_jax_md(positions, box.side, steps, repeats, fmt) for fmt in ("Dense", "OrderedSparse")}
+        programs = {"jaxsim": prepare_jaxsim(positions, box, steps)}
+        for fmt in ("Dense", "OrderedSparse"):
+            programs[fmt] = prepare_jax_md(positions, box.side, steps, fmt)
+        timed = time_interleaved(programs, n, steps, repeats)
+        ours = timed.pop("jaxsim")
+        peers = timed
         load_after = os.getloadavg()
         best = max(peers, key=lambda fmt: peers[fmt]["particle_steps_per_second"])
         ratio = ours["particle_steps_per_second"] / peers[best]["particle_steps_per_second"]

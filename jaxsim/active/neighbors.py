@@ -252,6 +252,9 @@ class NeighborList(eqx.Module):
             with ``n`` after its last neighbour. Format ``"pairs"``: shape ``(2, capacity)``, each
             pair ``(i, j)`` once, padded with ``n``.
         reference_positions: positions at the last build, to test the skin criterion.
+        image_offsets: ``reference_positions`` minus their images wrapped into the box (zero in
+            open space). ``positions - image_offsets`` stays within ``skin / 2`` of the box while
+            the list is valid, so pair kernels get minimum images by compare and select alone.
         overflow: True if a cell or a row ran out of capacity at any build since allocation.
             Sticky, so one check after many steps catches every overflow.
         max_neighbors: largest count that had to fit in ``capacity`` at any build: the neighbours of
@@ -263,6 +266,7 @@ class NeighborList(eqx.Module):
 
     indices: Int[Array, "n k"] | Int[Array, "2 p"]
     reference_positions: Float[Array, "n d"]
+    image_offsets: Float[Array, "n d"]
     overflow: Bool[Array, ""]
     max_neighbors: Int[Array, ""]
     max_cell_occupancy: Int[Array, ""]
@@ -367,6 +371,7 @@ def _build(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> 
     return NeighborList(
         indices=indices,
         reference_positions=positions,
+        image_offsets=positions - space.wrap(positions),
         overflow=cell_overflow | (max_neighbors > spec.capacity),
         max_neighbors=max_neighbors,
         max_cell_occupancy=max_cell,
@@ -395,6 +400,7 @@ def update(neighbors: NeighborList, positions: Float[Array, "n d"], space: Space
         return NeighborList(
             indices=new.indices,
             reference_positions=new.reference_positions,
+            image_offsets=new.image_offsets,
             overflow=old.overflow | new.overflow,
             max_neighbors=jnp.maximum(old.max_neighbors, new.max_neighbors),
             max_cell_occupancy=jnp.maximum(old.max_cell_occupancy, new.max_cell_occupancy),

@@ -154,7 +154,7 @@ def _segment(system, state, neighbors, key, start_step, *, n_snapshots: int, eve
     return state, neighbors, health, frames
 
 
-_LIST_FIELDS = ("indices", "reference_positions", "overflow", "max_neighbors", "max_cell_occupancy", "n_builds")
+_LIST_FIELDS = ("indices", "reference_positions", "image_offsets", "overflow", "max_neighbors", "max_cell_occupancy", "n_builds")
 
 
 def _save(checkpointer: Checkpointer, state: State, neighbors: NeighborList | None, step: int,
@@ -386,7 +386,7 @@ def run_ensemble(
         if regrows >= max_regrows:
             raise RuntimeError(f"the neighbour list still overflows after {regrows} capacity growths.")
         seen = NeighborList(
-            indices=jnp.zeros((1, 1), jnp.int32), reference_positions=jnp.zeros((1, 1)),
+            indices=jnp.zeros((1, 1), jnp.int32), reference_positions=jnp.zeros((1, 1)), image_offsets=jnp.zeros((1, 1)),
             overflow=jnp.asarray(True), max_neighbors=jnp.max(out["max_neighbors"]),
             max_cell_occupancy=jnp.max(out["max_cell_occupancy"]), n_builds=jnp.asarray(0), spec=spec,
         )

@@ -41,8 +41,10 @@ def _clustered(key, n, box):
     return jnp.concatenate([gas, cluster])
 
 
-@pytest.mark.parametrize("layout", [_uniform, _clustered])
-@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize(
+    ("layout", "dim"),
+    [(_uniform, 2), (_clustered, 2), (_uniform, 3), pytest.param(_clustered, 3, marks=pytest.mark.slow)],
+)
 def test_cell_list_equals_dense(layout, dim):
     n = 600 if dim == 2 else 800
     box = periodic_box(n, 0.5, 0.5, dim=dim)
@@ -266,8 +268,9 @@ def _pair_format_matrix(pairs, n):
     return matrix[:n, :n]
 
 
-@pytest.mark.parametrize("method", ["auto", "dense"])
-@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize(
+    ("method", "dim"), [("auto", 2), ("dense", 2), ("auto", 3), pytest.param("dense", 3, marks=pytest.mark.slow)]
+)
 def test_pair_format_equals_dense(method, dim):
     n = 500
     box = periodic_box(n, 0.5, 0.5, dim=dim)
