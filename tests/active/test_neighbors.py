@@ -43,7 +43,12 @@ def _clustered(key, n, box):
 
 @pytest.mark.parametrize(
     ("layout", "dim"),
-    [(_uniform, 2), (_clustered, 2), (_uniform, 3), pytest.param(_clustered, 3, marks=pytest.mark.slow)],
+    [
+        (_uniform, 2),
+        (_clustered, 2),
+        pytest.param(_uniform, 3, marks=pytest.mark.slow),
+        pytest.param(_clustered, 3, marks=pytest.mark.slow),
+    ],
 )
 def test_cell_list_equals_dense(layout, dim):
     n = 600 if dim == 2 else 800
@@ -124,6 +129,7 @@ def test_update_rebuilds_only_past_half_skin():
     np.testing.assert_allclose(rebuilt.reference_positions, large)
 
 
+@pytest.mark.slow
 def test_update_stays_exact_within_skin():
     # Random moves below skin / 2: every pair within the cutoff is still in the old list.
     box = periodic_box(400, 0.6, 0.5)
@@ -153,6 +159,7 @@ def test_update_traces_once_and_overflow_is_sticky():
     assert counter.count == 1
 
 
+@pytest.mark.slow
 def test_build_under_vmap():
     box = periodic_box(200, 0.5, 0.5)
     batch = jax.random.uniform(jax.random.key(11), (3, 200, 2), maxval=box.side)
@@ -209,6 +216,7 @@ def test_knn_flags_particles_short_of_k():
     np.testing.assert_array_equal(np.asarray(displacements)[padded], 0.0)
 
 
+@pytest.mark.slow
 def test_knn_flags_cell_overflow():
     box = periodic_box(400, 0.6, 0.5)
     positions = _clustered(jax.random.key(14), 400, box)
@@ -269,7 +277,13 @@ def _pair_format_matrix(pairs, n):
 
 
 @pytest.mark.parametrize(
-    ("method", "dim"), [("auto", 2), ("dense", 2), ("auto", 3), pytest.param("dense", 3, marks=pytest.mark.slow)]
+    ("method", "dim"),
+    [
+        ("auto", 2),
+        pytest.param("dense", 2, marks=pytest.mark.slow),
+        ("auto", 3),
+        pytest.param("dense", 3, marks=pytest.mark.slow),
+    ],
 )
 def test_pair_format_equals_dense(method, dim):
     n = 500

@@ -102,6 +102,7 @@ def test_run_rejects_bad_settings(soft_system, tmp_path):
         run(system, state, jax.random.key(0), 20, snapshot_every=10, resume=True)
 
 
+@pytest.mark.slow
 def test_ensemble_regrows_and_flags(soft_system):
     system, _ = soft_system
 
