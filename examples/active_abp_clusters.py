@@ -32,7 +32,8 @@ print(f"snapshots {trajectory.positions.shape}, neighbour rebuilds {int(trajecto
       f"capacity growths {trajectory.n_regrows}, checkpoints in {checkpoints}")
 
 # Local packing fraction from the 6 nearest neighbours: 7 disks of radius 0.5 in the circle that
-# reaches the 6th. The search radius of 4 diameters still finds 6 neighbours in the dilute gas.
+# reaches the 6th. Within the search radius of 4 diameters almost every particle of the dilute gas
+# has 6 neighbours, and the overflow flag reports whether any falls short.
 K = 6
 for index in (0, len(trajectory.positions) - 1):
     _, displacements, overflow = active.k_nearest_neighbors(trajectory.positions[index], box, K, radius=4.0)

@@ -1,7 +1,7 @@
 """Neighbour lists from cell lists in O(N) time and memory, with fixed capacities for jit.
 
 A cell list bins particles into a grid of cells whose side is at least the search radius
-``cutoff + skin``, so every neighbour of a particle lies in its own cell or one of the ``3**d``
+``cutoff + skin``. Every neighbour of a particle then lies in its own cell or one of the ``3**d``
 adjacent ones (Allen and Tildesley 2017, "Computer Simulation of Liquids", 2nd ed., section 5.3).
 Each cell holds at most ``cell_capacity`` particles and each particle at most ``capacity``
 neighbours, so every array has a fixed shape and the build runs inside ``jit``. When a count
@@ -81,9 +81,9 @@ def cell_grid(space: Space, radius: float, n: int, *, cell_capacity: int | None 
 
     In a periodic box the grid has ``floor(L / radius)`` cells per side; None is returned when that
     is below 3. In open space the hashed grid has about ``n / 2`` cells with side ``radius``.
-    The default ``cell_capacity`` is ``2 mu + 4 sqrt(mu) + 4`` for a mean occupancy ``mu``: in a
-    periodic box ``mu`` is the mean number per cell, in open space it is the number of balls of the
-    search radius that fit a cell at the densest packing, so that crowded clusters fit.
+    The default ``cell_capacity`` is ``2 mu + 4 sqrt(mu) + 4`` for a mean occupancy ``mu``. In a
+    periodic box ``mu`` is the mean number per cell. In open space, where the density is unknown,
+    ``mu`` is the number of balls of half the search radius that a cell's volume can contain.
     """
     if not radius > 0:
         raise ValueError(f"the search radius must be positive, got radius={radius}.")
@@ -299,9 +299,10 @@ def neighbor_spec(
 ) -> NeighborSpec:
     """Choose the grid and capacities for ``n`` particles without looking at positions.
 
-    The default ``capacity`` is ``2 mu + 4 sqrt(mu) + 8`` for ``mu`` the mean number of particles
-    in a ball of ``cutoff + skin`` in a periodic box; in open space the density is unknown, so
-    ``capacity`` is required. Use :func:`allocate` to size capacities from actual positions.
+    In a periodic box the default ``capacity`` is ``2 mu + 4 sqrt(mu) + 8`` (format ``"rows"``) or
+    ``0.75 n mu + 64`` (format ``"pairs"``), for ``mu`` the mean number of particles in a ball of
+    ``cutoff + skin``. Open space has no mean density, so there ``capacity`` is required. Use
+    :func:`allocate` to size capacities from actual positions.
 
     Args:
         method: ``"cell"``, ``"dense"`` or ``"auto"`` (cell list when the grid has 3 or more

@@ -42,8 +42,8 @@ def _wca_energy(positions, box, epsilon, radius):
 
 @pytest.fixture(scope="module")
 def dense_system():
-    box = periodic_box(200, 0.7, 0.5)
-    positions = jax.random.uniform(jax.random.key(0), (200, 2), maxval=box.side)
+    box = periodic_box(120, 0.7, 0.5)
+    positions = jax.random.uniform(jax.random.key(0), (120, 2), maxval=box.side)
     return box, positions
 
 
@@ -59,8 +59,8 @@ def test_neighbor_forces_equal_dense(dense_system, potential):
     box, positions = dense_system
     # WCA diverges for overlapping disks, so they start at least 0.9 sigma apart on a lattice.
     if potential.kind == "wca":
-        grid = jnp.stack(jnp.meshgrid(jnp.arange(14), jnp.arange(14)), -1).reshape(-1, 2)[:190]
-        positions = grid * (box.side / 14) + 0.1 * jax.random.normal(jax.random.key(1), (190, 2))
+        grid = jnp.stack(jnp.meshgrid(jnp.arange(11), jnp.arange(11)), -1).reshape(-1, 2)[:120]
+        positions = grid * (box.side / 11) + 0.1 * jax.random.normal(jax.random.key(1), (120, 2))
     dense = pair_forces_dense(positions, box, potential)
     for format in ("rows", "pairs"):
         neighbors = allocate(positions, box, potential.cutoff, 0.2, format=format)
