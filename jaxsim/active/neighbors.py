@@ -1,0 +1,510 @@
+"""Neighbour lists from cell lists in O(N) time and memory, with fixed capacities for jit.
+
+A cell list bins particles into a grid of cells whose side is at least the search radius
+``cutoff + skin``, so every neighbour of a particle lies in its own cell or one of the ``3**d``
+adjacent ones (Allen and Tildesley 2017, "Computer Simulation of Liquids", 2nd ed., section 5.3).
+Each cell holds at most ``cell_capacity`` particles and each particle at most ``capacity``
+neighbours, so every array has a fixed shape and the build runs inside ``jit``. When a count
+exceeds its capacity the list sets ``overflow``; the driver then grows the capacities and repeats
+the affected steps (:mod:`jaxsim.active.simulate`), so no neighbour is silently dropped.
+
+The Verlet skin (Verlet 1967, Phys. Rev. 159, 98) lets a list serve many steps: it holds every
+pair closer than ``cutoff + skin`` when built, and stays exact while no particle has moved more
+than ``skin / 2`` since, because two particles then approach by less than ``skin``.
+
+In a periodic box the grid has ``m = floor(L / (cutoff + skin))`` cells per side. In open space
+the grid is a hashed one: cell coordinates are taken modulo ``m``, so distant particles can share
+a cell (which costs only capacity, never a missed neighbour). Grids with fewer than three cells per
+side, and systems for which ``method="dense"`` is requested, use the dense O(N^2) search, which also
+serves as the oracle in tests.
+
+Padded entries of an index array hold the sentinel ``n`` (the particle count).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
+
+from jaxsim.active.space import OpenSpace, PeriodicBox, Space, ball_volume
+
+__all__ = [
+    "CellGrid",
+    "NeighborList",
+    "NeighborSpec",
+    "allocate",
+    "build",
+    "cell_grid",
+    "dense_neighbor_indices",
+    "grow",
+    "k_nearest_neighbors",
+    "k_nearest_neighbors_dense",
+    "needs_rebuild",
+    "neighbor_spec",
+    "update",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class CellGrid:
+    """A grid of ``cells_per_side ** dim`` cells, each holding up to ``cell_capacity`` particles.
+
+    Attributes:
+        cells_per_side: cells along each axis, at least 3.
+        cell_size: side of a cell in length units, at least the search radius.
+        cell_capacity: maximum particles per cell.
+        dim: number of spatial dimensions.
+        periodic: whether the grid tiles a periodic box (else it is hashed over open space).
+    """
+
+    cells_per_side: int
+    cell_size: float
+    cell_capacity: int
+    dim: int
+    periodic: bool
+
+    @property
+    def n_cells(self) -> int:
+        return self.cells_per_side**self.dim
+
+
+def cell_grid(space: Space, radius: float, n: int, *, cell_capacity: int | None = None) -> CellGrid | None:
+    """Build the cell grid for a search ``radius``, or return None when a grid cannot help.
+
+    In a periodic box the grid has ``floor(L / radius)`` cells per side; None is returned when that
+    is below 3. In open space the hashed grid has about ``n / 2`` cells with side ``radius``.
+    The default ``cell_capacity`` is ``2 mu + 4 sqrt(mu) + 4`` for a mean occupancy ``mu``: in a
+    periodic box ``mu`` is the mean number per cell, in open space it is the number of balls of the
+    search radius that fit a cell at the densest packing, so that crowded clusters fit.
+    """
+    if not radius > 0:
+        raise ValueError(f"the search radius must be positive, got radius={radius}.")
+    dim = space.dim
+    if isinstance(space, PeriodicBox):
+        per_side = int(math.floor(space.side / radius))
+        if per_side < 3:
+            return None
+        size = space.side / per_side
+        mean = n * size**dim / space.volume
+    elif isinstance(space, OpenSpace):
+        per_side = max(3, int(round((max(n, 1) / 2) ** (1.0 / dim))))
+        size = float(radius)
+        mean = size**dim / ball_volume(radius / 2, dim)
+    else:
+        raise ValueError(f"space must be a PeriodicBox or an OpenSpace, got {type(space).__name__}.")
+    if cell_capacity is None:
+        cell_capacity = int(math.ceil(2 * mean + 4 * math.sqrt(mean) + 4))
+    if cell_capacity < 1:
+        raise ValueError(f"cell_capacity must be >= 1, got {cell_capacity}.")
+    return CellGrid(per_side, float(size), int(cell_capacity), dim, bool(space.periodic))
+
+
+def _cell_coordinates(positions: Float[Array, "n d"], grid: CellGrid) -> Int[Array, "n d"]:
+    if grid.periodic:
+        # mod can round up to L itself in float32, hence the clip to the last cell.
+        box = grid.cells_per_side * grid.cell_size
+        coords = jnp.floor(jnp.mod(positions, box) / grid.cell_size).astype(jnp.int32)
+        return jnp.clip(coords, 0, grid.cells_per_side - 1)
+    coords = jnp.floor(positions / grid.cell_size).astype(jnp.int32)
+    return jnp.mod(coords, grid.cells_per_side)
+
+
+def _flat_cell(coords: Int[Array, "... d"], grid: CellGrid) -> Int[Array, "..."]:
+    strides = jnp.asarray([grid.cells_per_side**axis for axis in range(grid.dim)], dtype=jnp.int32)
+    return jnp.sum(coords * strides, axis=-1)
+
+
+def _stencil(dim: int) -> np.ndarray:
+    return np.asarray(list(itertools.product((-1, 0, 1), repeat=dim)), dtype=np.int32)
+
+
+def _cell_table(
+    positions: Float[Array, "n d"], grid: CellGrid
+) -> tuple[Int[Array, "cells c"], Int[Array, "n d"], Int[Array, ""]]:
+    """Bin particles into cells; return ``(table, cell coordinates, largest cell count)``."""
+    n = positions.shape[0]
+    coords = _cell_coordinates(positions, grid)
+    cell = _flat_cell(coords, grid)
+    counts = jnp.zeros(grid.n_cells, jnp.int32).at[cell].add(1)
+    order = jnp.argsort(cell, stable=True)
+    sorted_cell = cell[order]
+    starts = jnp.cumsum(counts) - counts
+    rank = jnp.arange(n, dtype=jnp.int32) - starts[sorted_cell]
+    table = jnp.full((grid.n_cells, grid.cell_capacity), n, jnp.int32)
+    table = table.at[sorted_cell, rank].set(order.astype(jnp.int32), mode="drop")
+    return table, coords, jnp.max(counts)
+
+
+def _candidates(positions: Float[Array, "n d"], grid: CellGrid) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
+    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count."""
+    table, coords, max_count = _cell_table(positions, grid)
+    stencil = jnp.asarray(_stencil(grid.dim))
+    around = jnp.mod(coords[:, None, :] + stencil[None, :, :], grid.cells_per_side)
+    cells = _flat_cell(around, grid)
+    candidates = table[cells].reshape(positions.shape[0], -1)
+    return candidates, max_count
+
+
+def _compact(
+    candidates: Int[Array, "n m"], valid: Bool[Array, "n m"], capacity: int
+) -> tuple[Int[Array, "n k"], Int[Array, ""]]:
+    """Keep the first ``capacity`` valid candidates of each row; return them and the largest count."""
+    n = candidates.shape[0]
+    slot = jnp.cumsum(valid, axis=1, dtype=jnp.int32) - 1
+    slot = jnp.where(valid, slot, capacity)
+    rows = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[:, None], candidates.shape)
+    out = jnp.full((n, capacity), n, jnp.int32).at[rows, slot].set(candidates, mode="drop")
+    return out, jnp.max(jnp.sum(valid, axis=1, dtype=jnp.int32))
+
+
+def _pair_valid(
+    positions: Float[Array, "n d"], candidates: Int[Array, "n m"], space: Space, radius: float
+) -> Bool[Array, "n m"]:
+    n = positions.shape[0]
+    safe = jnp.minimum(candidates, n - 1)
+    delta = space.displacement(positions[safe], positions[:, None, :])
+    distance2 = jnp.sum(delta**2, axis=-1)
+    own = candidates == jnp.arange(n, dtype=jnp.int32)[:, None]
+    return (candidates < n) & ~own & (distance2 < radius**2)
+
+
+@dataclasses.dataclass(frozen=True)
+class NeighborSpec:
+    """Static settings of a neighbour list: radii and capacities, which fix the array shapes.
+
+    Attributes:
+        cutoff: interaction range in length units.
+        skin: extra search distance; the list stays valid while no particle moved ``skin / 2``.
+        capacity: maximum neighbours stored per particle.
+        grid: the cell grid, or None for the dense O(N^2) search.
+    """
+
+    cutoff: float
+    skin: float
+    capacity: int
+    grid: CellGrid | None
+
+    @property
+    def radius(self) -> float:
+        return self.cutoff + self.skin
+
+    @property
+    def method(self) -> str:
+        return "dense" if self.grid is None else "cell"
+
+
+class NeighborList(eqx.Module):
+    """Neighbours of each particle within ``cutoff + skin`` at the last build.
+
+    Attributes:
+        indices: neighbour indices, row ``i`` padded with ``n`` after its last neighbour.
+        reference_positions: positions at the last build, to test the skin criterion.
+        overflow: True if a cell or a row ran out of capacity at any build since allocation.
+            Sticky, so one check after many steps catches every overflow.
+        max_neighbors: largest neighbour count of a particle seen at any build.
+        max_cell_occupancy: largest cell count seen at any build (0 for the dense method).
+        n_builds: number of builds since allocation.
+        spec: the static settings.
+    """
+
+    indices: Int[Array, "n k"]
+    reference_positions: Float[Array, "n d"]
+    overflow: Bool[Array, ""]
+    max_neighbors: Int[Array, ""]
+    max_cell_occupancy: Int[Array, ""]
+    n_builds: Int[Array, ""]
+    spec: NeighborSpec = eqx.field(static=True)
+
+
+def _check_positions(positions: Float[ArrayLike, "n d"], space: Space) -> Array:
+    positions = jnp.asarray(positions)
+    if positions.ndim != 2 or positions.shape[1] != space.dim:
+        raise ValueError(
+            f"positions must have shape (n, {space.dim}) for a {space.dim}-dimensional space, "
+            f"got shape {positions.shape}."
+        )
+    if positions.shape[0] < 1:
+        raise ValueError("positions must hold at least one particle, got 0.")
+    return positions
+
+
+def neighbor_spec(
+    space: Space,
+    n: int,
+    cutoff: float,
+    skin: float,
+    *,
+    capacity: int | None = None,
+    cell_capacity: int | None = None,
+    method: str = "auto",
+) -> NeighborSpec:
+    """Choose the grid and capacities for ``n`` particles without looking at positions.
+
+    The default ``capacity`` is ``2 mu + 4 sqrt(mu) + 8`` for ``mu`` the mean number of particles
+    in a ball of ``cutoff + skin`` in a periodic box; in open space the density is unknown, so
+    ``capacity`` is required. Use :func:`allocate` to size capacities from actual positions.
+
+    Args:
+        method: ``"cell"``, ``"dense"`` or ``"auto"`` (cell list when the grid has 3 or more
+            cells per side, else dense).
+    """
+    if not (isinstance(n, int) and n > 0):
+        raise ValueError(f"the particle number n must be a positive integer, got n={n!r}.")
+    if not cutoff > 0:
+        raise ValueError(f"cutoff must be positive, got cutoff={cutoff}.")
+    if not skin >= 0:
+        raise ValueError(f"skin must be >= 0, got skin={skin}.")
+    if method not in ("auto", "cell", "dense"):
+        raise ValueError(f"method must be 'auto', 'cell' or 'dense', got {method!r}.")
+    radius = cutoff + skin
+    grid = None if method == "dense" else cell_grid(space, radius, n, cell_capacity=cell_capacity)
+    if method == "cell" and grid is None:
+        raise ValueError(
+            f"a box of side {space.side:.4g} holds fewer than 3 cells of side {radius:.4g}; "
+            "use method='dense' or a larger box."
+        )
+    if capacity is None:
+        if not isinstance(space, PeriodicBox):
+            raise ValueError("open space needs an explicit neighbour capacity; pass capacity= or use allocate().")
+        mean = n * ball_volume(radius, space.dim) / space.volume
+        capacity = int(math.ceil(2 * mean + 4 * math.sqrt(mean) + 8))
+    if capacity < 1:
+        raise ValueError(f"capacity must be >= 1, got {capacity}.")
+    return NeighborSpec(float(cutoff), float(skin), int(min(capacity, n)), grid)
+
+
+def build(positions: Float[ArrayLike, "n d"], space: Space, spec: NeighborSpec) -> NeighborList:
+    """Build a neighbour list of every pair closer than ``spec.cutoff + spec.skin``.
+
+    Runs under ``jit`` and ``vmap``. Rows are in ascending candidate order within each cell,
+    which is not sorted by distance. ``overflow`` is set when a cell or a row ran out of room.
+    """
+    return _build(_check_positions(positions, space), space, spec)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _build(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> NeighborList:
+    n = positions.shape[0]
+    if spec.grid is None:
+        candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
+        max_cell = jnp.zeros((), jnp.int32)
+        cell_overflow = jnp.zeros((), bool)
+    else:
+        candidates, max_cell = _candidates(positions, spec.grid)
+        cell_overflow = max_cell > spec.grid.cell_capacity
+    valid = _pair_valid(positions, candidates, space, spec.radius)
+    indices, max_neighbors = _compact(candidates, valid, spec.capacity)
+    return NeighborList(
+        indices=indices,
+        reference_positions=positions,
+        overflow=cell_overflow | (max_neighbors > spec.capacity),
+        max_neighbors=max_neighbors,
+        max_cell_occupancy=max_cell,
+        n_builds=jnp.ones((), jnp.int32),
+        spec=spec,
+    )
+
+
+def needs_rebuild(neighbors: NeighborList, positions: Float[Array, "n d"], space: Space) -> Bool[Array, ""]:
+    """Return whether some particle moved more than ``skin / 2`` since the last build."""
+    moved = space.displacement(positions, neighbors.reference_positions)
+    return jnp.max(jnp.sum(moved**2, axis=-1)) > (0.5 * neighbors.spec.skin) ** 2
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def update(neighbors: NeighborList, positions: Float[Array, "n d"], space: Space) -> NeighborList:
+    """Rebuild the list when the skin criterion fails, else keep it; overflow stays sticky."""
+
+    def rebuild(old: NeighborList) -> NeighborList:
+        new = build(positions, space, old.spec)
+        return NeighborList(
+            indices=new.indices,
+            reference_positions=new.reference_positions,
+            overflow=old.overflow | new.overflow,
+            max_neighbors=jnp.maximum(old.max_neighbors, new.max_neighbors),
+            max_cell_occupancy=jnp.maximum(old.max_cell_occupancy, new.max_cell_occupancy),
+            n_builds=old.n_builds + 1,
+            spec=old.spec,
+        )
+
+    return jax.lax.cond(needs_rebuild(neighbors, positions, space), rebuild, lambda old: old, neighbors)
+
+
+def allocate(
+    positions: Float[ArrayLike, "n d"],
+    space: Space,
+    cutoff: float,
+    skin: float,
+    *,
+    capacity_factor: float = 1.5,
+    method: str = "auto",
+    min_capacity: int = 4,
+) -> NeighborList:
+    """Size the capacities from concrete ``positions`` and build the list (call outside ``jit``).
+
+    The neighbour and cell capacities are the counts found in ``positions`` times
+    ``capacity_factor``, plus ``min_capacity``, so that moderate density fluctuations fit.
+    """
+    positions = _check_positions(positions, space)
+    if not capacity_factor >= 1:
+        raise ValueError(f"capacity_factor must be >= 1, got {capacity_factor}.")
+    n = positions.shape[0]
+    probe = neighbor_spec(space, n, cutoff, skin, capacity=n, method=method)
+    if probe.grid is not None:
+        # A first pass with room for all n particles per cell measures the true counts.
+        probe = dataclasses.replace(probe, grid=dataclasses.replace(probe.grid, cell_capacity=n))
+    measured = build(positions, space, probe)
+    capacity = int(math.ceil(int(measured.max_neighbors) * capacity_factor)) + min_capacity
+    grid = probe.grid
+    if grid is not None:
+        cell_capacity = int(math.ceil(int(measured.max_cell_occupancy) * capacity_factor)) + min_capacity
+        grid = dataclasses.replace(grid, cell_capacity=min(cell_capacity, n))
+    spec = NeighborSpec(probe.cutoff, probe.skin, min(capacity, n), grid)
+    return build(positions, space, spec)
+
+
+def grow(spec: NeighborSpec, neighbors: NeighborList | None = None, *, factor: float = 2.0, n: int | None = None) -> NeighborSpec:
+    """Return a spec whose capacities are ``factor`` times larger, and at least the counts seen.
+
+    Args:
+        spec: the spec that overflowed.
+        neighbors: a list built with ``spec``; its recorded maxima set a floor on the new sizes.
+        factor: geometric growth factor, > 1.
+        n: particle count, an upper bound on both capacities when given.
+    """
+    if not factor > 1:
+        raise ValueError(f"factor must be > 1, got {factor}.")
+    seen_rows = 0 if neighbors is None else int(neighbors.max_neighbors)
+    seen_cells = 0 if neighbors is None else int(neighbors.max_cell_occupancy)
+    capacity = max(int(math.ceil(spec.capacity * factor)), seen_rows + 1)
+    grid = spec.grid
+    if grid is not None:
+        cell_capacity = max(int(math.ceil(grid.cell_capacity * factor)), seen_cells + 1)
+        if n is not None:
+            cell_capacity = min(cell_capacity, n)
+        grid = dataclasses.replace(grid, cell_capacity=cell_capacity)
+    if n is not None:
+        capacity = min(capacity, n)
+    return dataclasses.replace(spec, capacity=capacity, grid=grid)
+
+
+def dense_neighbor_indices(
+    positions: Float[ArrayLike, "n d"], space: Space, radius: float
+) -> Bool[Array, "n n"]:
+    """Return the boolean matrix of pairs closer than ``radius`` by the O(N^2) search (an oracle)."""
+    return _dense_pairs(_check_positions(positions, space), space, float(radius))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _dense_pairs(positions: Float[Array, "n d"], space: Space, radius: float) -> Bool[Array, "n n"]:
+    n = positions.shape[0]
+    candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
+    return _pair_valid(positions, candidates, space, radius)
+
+
+def _knn_from_candidates(
+    positions: Float[Array, "n d"], candidates: Int[Array, "n m"], space: Space, k: int, radius: float
+) -> tuple[Int[Array, "n k"], Float[Array, "n k d"], Bool[Array, ""]]:
+    n = positions.shape[0]
+    if candidates.shape[1] < k:
+        raise ValueError(
+            f"only {candidates.shape[1]} candidates per particle for k={k}; raise cell_capacity or lower k."
+        )
+    safe = jnp.minimum(candidates, n - 1)
+    delta = space.displacement(positions[safe], positions[:, None, :])
+    distance2 = jnp.sum(delta**2, axis=-1)
+    own = candidates == jnp.arange(n, dtype=jnp.int32)[:, None]
+    valid = (candidates < n) & ~own & (distance2 < radius**2)
+    score = jnp.where(valid, -jax.lax.stop_gradient(distance2), -jnp.inf)
+    top_score, slot = jax.lax.top_k(score, k)
+    found = jnp.isfinite(top_score)
+    indices = jnp.where(found, jnp.take_along_axis(candidates, slot, axis=1), n)
+    displacements = jnp.take_along_axis(delta, slot[..., None], axis=1)
+    displacements = jnp.where(found[..., None], displacements, 0.0)
+    return indices, displacements, ~jnp.all(found)
+
+
+def _default_knn_radius(space: Space, n: int, k: int) -> float:
+    if not isinstance(space, PeriodicBox):
+        raise ValueError("open space has no mean density; pass the search radius= to k_nearest_neighbors.")
+    # A ball holding 4k + 8 particles at the mean density, so that regions at a quarter of the
+    # mean density (the gas of a phase-separated system) still hold k.
+    target = 4 * k + 8
+    density = n / space.volume
+    return (target / (density * ball_volume(1.0, space.dim))) ** (1.0 / space.dim)
+
+
+def k_nearest_neighbors(
+    positions: Float[ArrayLike, "n d"],
+    space: Space,
+    k: int,
+    *,
+    radius: float | None = None,
+    cell_capacity: int | None = None,
+) -> tuple[Int[Array, "n k"], Float[Array, "n k d"], Bool[Array, ""]]:
+    """Find the ``k`` nearest neighbours of every particle from cell-list candidates.
+
+    Only the particles in the ``3**d`` cells around each particle are ranked, so the cost is
+    O(N k) rather than O(N^2). Neighbours are those within ``radius``; a particle with fewer than
+    ``k`` of them gets padded entries and sets ``overflow``, as does a cell that ran out of
+    capacity. When the box is too small for a grid of 3 cells per side, all particles are ranked.
+
+    Args:
+        positions: particle positions.
+        space: a :class:`PeriodicBox` or :class:`OpenSpace`.
+        k: neighbours per particle (static).
+        radius: search radius (static). Default for a periodic box: the radius of a ball that holds
+            ``4 k + 8`` particles at the mean density. Required in open space.
+        cell_capacity: particles per cell; default as in :func:`cell_grid`.
+
+    Returns:
+        ``(indices, displacements, overflow)``: neighbour indices sorted by increasing distance
+        (padding ``n``), displacements ``x_j - x_i`` by minimum image (padding zero), and a flag
+        that is True if any particle found fewer than ``k`` neighbours or any cell overflowed.
+        Displacements are differentiable with respect to ``positions``.
+    """
+    positions = _check_positions(positions, space)
+    n = positions.shape[0]
+    if not (isinstance(k, int) and 1 <= k < n):
+        raise ValueError(f"k must be an integer in [1, n - 1] = [1, {n - 1}], got k={k!r}.")
+    if radius is None:
+        radius = _default_knn_radius(space, n, k)
+    grid = cell_grid(space, radius, n, cell_capacity=cell_capacity)
+    return _knn_cells(positions, space, k, float(radius), grid)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _knn_cells(
+    positions: Float[Array, "n d"], space: Space, k: int, radius: float, grid: CellGrid | None
+) -> tuple[Int[Array, "n k"], Float[Array, "n k d"], Bool[Array, ""]]:
+    n = positions.shape[0]
+    if grid is None:
+        candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
+        cell_overflow = jnp.zeros((), bool)
+    else:
+        candidates, max_cell = _candidates(positions, grid)
+        cell_overflow = max_cell > grid.cell_capacity
+    indices, displacements, short = _knn_from_candidates(positions, candidates, space, k, radius)
+    return indices, displacements, short | cell_overflow
+
+
+def k_nearest_neighbors_dense(
+    positions: Float[ArrayLike, "n d"], space: Space, k: int, *, radius: float = math.inf
+) -> tuple[Int[Array, "n k"], Float[Array, "n k d"], Bool[Array, ""]]:
+    """Find the ``k`` nearest neighbours by ranking all pairs, O(N^2): the oracle for tests.
+
+    Returns the same triple as :func:`k_nearest_neighbors`.
+    """
+    positions = _check_positions(positions, space)
+    n = positions.shape[0]
+    if not (isinstance(k, int) and 1 <= k < n):
+        raise ValueError(f"k must be an integer in [1, n - 1] = [1, {n - 1}], got k={k!r}.")
+    return _knn_cells(positions, space, k, float(radius), None)
