@@ -48,6 +48,13 @@ class ScoreNetConfig:
         anchored: tokens carry the displacement ``u`` from an anchor (trap centre or
             tether site); off for translation-invariant systems in a periodic box.
         length_scale: unit that displacements are divided by, e.g. the particle diameter.
+        cutoff: radius beyond which a neighbour gets zero attention, or None for none. The
+            attention logits of neighbour ``j`` get ``log f(r_ij)`` with the cosine envelope
+            ``f(r) = (1 + cos(pi r / cutoff)) / 2`` (J. Behler, "Atom-centered symmetry
+            functions for constructing high-dimensional neural network potentials", J. Chem.
+            Phys. 134, 074106, 2011), so that the score stays continuous when a neighbour
+            beyond the cutoff enters or leaves the k-nearest set. Choose it so that fewer than
+            ``k`` particles usually lie within it.
     """
 
     dim: int = 2
@@ -59,6 +66,7 @@ class ScoreNetConfig:
     score_positions: bool = False
     anchored: bool = False
     length_scale: float = 1.0
+    cutoff: float | None = None
 
     def __post_init__(self):
         if self.dim < 1:
@@ -73,6 +81,8 @@ class ScoreNetConfig:
             raise ValueError(f"n_heads ({self.n_heads}) must be >= 1 and divide width ({self.width}).")
         if not self.length_scale > 0:
             raise ValueError(f"length_scale must be > 0, got {self.length_scale}.")
+        if self.cutoff is not None and not self.cutoff > 0:
+            raise ValueError(f"cutoff must be > 0 or None, got {self.cutoff}.")
 
     @property
     def n_features(self) -> int:
@@ -85,19 +95,50 @@ class ScoreNetConfig:
         return self.dim * (2 if self.score_positions else 1)
 
 
+class _Attention(nnx.Module):
+    # Multi-head self-attention over the token axis with an additive logit bias per key token.
+    def __init__(self, width: int, n_heads: int, rngs: nnx.Rngs):
+        self.n_heads = n_heads
+        self.qkv = nnx.Linear(width, 3 * width, rngs=rngs)
+        self.out = nnx.Linear(width, width, rngs=rngs)
+
+    def __call__(self, tokens: Array, bias: Array | None) -> Array:
+        *batch, n_tokens, width = tokens.shape
+        depth = width // self.n_heads
+        qkv = self.qkv(tokens).reshape(*batch, n_tokens, 3, self.n_heads, depth)
+        query, key, value = qkv[..., 0, :, :], qkv[..., 1, :, :], qkv[..., 2, :, :]
+        logits = jnp.einsum("...qhc,...khc->...hqk", query, key) / jnp.sqrt(jnp.asarray(depth, tokens.dtype))
+        if bias is not None:
+            logits = logits + bias[..., None, None, :]
+        weights = jax.nn.softmax(logits, axis=-1)
+        mixed = jnp.einsum("...hqk,...khc->...qhc", weights, value)
+        return self.out(mixed.reshape(*batch, n_tokens, width))
+
+
+def envelope_bias(config: ScoreNetConfig, tokens: Array) -> Array | None:
+    """Return the logit bias ``log f(r)`` per token from the ``|r|`` feature, or None without cutoff."""
+    if config.cutoff is None:
+        return None
+    distance = tokens[..., config.dim] * config.length_scale
+    inside = distance < config.cutoff
+    # The double where keeps the gradient finite at and beyond the cutoff.
+    safe = jnp.where(inside, distance, 0.0)
+    # The floor keeps log f and its gradient finite where f rounds to zero just inside the cutoff.
+    envelope = jnp.maximum(0.5 * (1.0 + jnp.cos(jnp.pi * safe / config.cutoff)), 1e-12)
+    return jnp.where(inside, jnp.log(envelope), -1e9)
+
+
 class _Block(nnx.Module):
     def __init__(self, config: ScoreNetConfig, rngs: nnx.Rngs):
         width = config.width
         self.norm_attention = nnx.LayerNorm(width, rngs=rngs)
-        self.attention = nnx.MultiHeadAttention(
-            num_heads=config.n_heads, in_features=width, decode=False, rngs=rngs
-        )
+        self.attention = _Attention(width, config.n_heads, rngs)
         self.norm_mlp = nnx.LayerNorm(width, rngs=rngs)
         self.hidden = nnx.Linear(width, config.mlp_ratio * width, rngs=rngs)
         self.out = nnx.Linear(config.mlp_ratio * width, width, rngs=rngs)
 
-    def __call__(self, tokens: Array) -> Array:
-        tokens = tokens + self.attention(self.norm_attention(tokens))
+    def __call__(self, tokens: Array, mask_bias: Array | None) -> Array:
+        tokens = tokens + self.attention(self.norm_attention(tokens), mask_bias)
         hidden = jax.nn.gelu(self.hidden(self.norm_mlp(tokens)))
         return tokens + self.out(hidden)
 
@@ -128,7 +169,8 @@ class ScoreNetwork(nnx.Module):
                 f"tokens must have trailing shape {expected} (k + 1 tokens, n_features), got {tokens.shape}; "
                 "build them with build_tokens from the same ScoreNetConfig."
             )
+        bias = envelope_bias(self.config, tokens)
         hidden = self.embed(tokens)
         for block in self.blocks:
-            hidden = block(hidden)
+            hidden = block(hidden, bias)
         return self.decode(self.norm_out(hidden[..., 0, :]))

@@ -16,6 +16,7 @@ initial weights.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,6 +148,39 @@ def _validate_dataset(model: ScoreNetwork, dataset: ScoreDataset, config: TrainC
         )
 
 
+@functools.partial(jax.jit, static_argnames=("graphdef", "config", "loss"))
+def _run_chunk(state, step_indices, dataset, rest, diffusion, *, graphdef, config, loss):
+    # Module-level and keyed on static configs, so repeated runs of one setup compile once;
+    # one compile per chunk length (log_every, and once more for a shorter last chunk).
+    optimizer = _optimizer(config)
+    base_key = jax.random.key(config.seed)
+    n_samples = dataset.n_samples
+    replace = config.batch_size > n_samples
+
+    def batch_loss(params, batch: ScoreDataset, key):
+        net = nnx.merge(graphdef, params, rest)
+        keys = jax.random.split(key, config.batch_size)
+
+        def one(inputs, drift, k):
+            return score_matching_loss(net, inputs, k, loss, drift, diffusion)
+
+        return jnp.mean(jax.vmap(one)(batch.inputs, batch.drift, keys))
+
+    def step(state, step_index):
+        key_batch, key_loss = jax.random.split(jax.random.fold_in(base_key, step_index))
+        chosen = jax.random.choice(key_batch, n_samples, (config.batch_size,), replace=replace)
+        batch = jax.tree.map(lambda leaf: leaf[chosen], dataset)
+        value, grads = jax.value_and_grad(batch_loss)(state["params"], batch, key_loss)
+        updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
+        params = optax.apply_updates(state["params"], updates)
+        decay = jnp.minimum(config.ema_decay, (1.0 + step_index) / (10.0 + step_index))
+        ema = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, state["ema"], params)
+        losses = state["losses"].at[step_index].set(value)
+        return {"params": params, "ema": ema, "opt_state": opt_state, "losses": losses}, None
+
+    return jax.lax.scan(step, state, step_indices)[0]
+
+
 def train_score(
     model: ScoreNetwork,
     dataset: ScoreDataset,
@@ -189,35 +223,9 @@ def train_score(
         "losses": jnp.zeros((config.steps,), jnp.float32),
     }
     diffusion = None if diffusion is None else jnp.asarray(diffusion)
-    base_key = jax.random.key(config.seed)
-    n_samples = dataset.n_samples
-    replace = config.batch_size > n_samples
 
-    def batch_loss(params, batch: ScoreDataset, key):
-        net = nnx.merge(graphdef, params, rest)
-        keys = jax.random.split(key, config.batch_size)
-
-        def one(inputs, drift, k):
-            return score_matching_loss(net, inputs, k, loss, drift, diffusion)
-
-        return jnp.mean(jax.vmap(one)(batch.inputs, batch.drift, keys))
-
-    def step(state, step_index):
-        key_batch, key_loss = jax.random.split(jax.random.fold_in(base_key, step_index))
-        chosen = jax.random.choice(key_batch, n_samples, (config.batch_size,), replace=replace)
-        batch = jax.tree.map(lambda leaf: leaf[chosen], dataset)
-        value, grads = jax.value_and_grad(batch_loss)(state["params"], batch, key_loss)
-        updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
-        params = optax.apply_updates(state["params"], updates)
-        decay = jnp.minimum(config.ema_decay, (1.0 + step_index) / (10.0 + step_index))
-        ema = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, state["ema"], params)
-        losses = state["losses"].at[step_index].set(value)
-        return {"params": params, "ema": ema, "opt_state": opt_state, "losses": losses}, None
-
-    @jax.jit
     def run_chunk(state, step_indices):
-        # One compile per chunk length: log_every, and once more for a shorter last chunk.
-        return jax.lax.scan(step, state, step_indices)[0]
+        return _run_chunk(state, step_indices, dataset, rest, diffusion, graphdef=graphdef, config=config, loss=loss)
 
     start_step = 0
     checkpointer = Checkpointer(checkpoint_dir) if checkpoint_dir is not None else None
