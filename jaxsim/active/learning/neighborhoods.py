@@ -48,7 +48,7 @@ def score_inputs(
         k: neighbours per particle; must be at most ``n - 1``.
         anchor_displacement: displacement of each particle from its anchor, same shape, for
             trapped or tethered systems.
-        radius: first search radius; default for a periodic box holds ``4 k + 8`` particles
+        radius: first search radius; default for a periodic box contains ``4 k + 8`` particles
             at the mean density. Required in open space.
         max_growth: how many times the radius may double after an overflow.
 

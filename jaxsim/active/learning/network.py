@@ -1,7 +1,7 @@
 """A local, permutation-symmetric attention network for the score of active particles.
 
 For particle ``i`` the network reads ``k + 1`` tokens: one for the particle itself and one
-for each of its ``k`` nearest neighbours ``j``. A neighbour token holds the minimum-image
+for each of its ``k`` nearest neighbours ``j``. A neighbour token contains the minimum-image
 displacement ``r_ij = x_j - x_i`` (divided by ``length_scale``), its length, the neighbour's
 self-propulsion ``g_j`` and, for tethered or trapped systems, the neighbour's displacement
 ``u_j`` from its anchor. The particle's own token holds ``g_i``, ``u_i`` and a flag. A stack

@@ -16,8 +16,8 @@ one active Ornstein-Uhlenbeck particle (AOUP) in a harmonic trap, per dimension,
 ``M = [[-A, v0], [0, -gamma]]`` and ``D = diag(eps, gamma)`` give
 ``EPR = gamma v0^2 / (eps (A + gamma))``.
 
-The tethered lattice is a linear interacting system whose exact score is spatially local:
-active particles bound by springs of stiffness ``A`` to the sites of a periodic square
+The tethered lattice is a linear interacting system whose exact score is spatially local. Its
+active particles are bound by springs of stiffness ``A`` to the sites of a periodic square
 lattice and by springs of stiffness ``k`` to their nearest lattice neighbours.
 
 Sources: C. W. Gardiner, *Stochastic Methods* (4th ed., 2009), section 4.5.6 (stationary

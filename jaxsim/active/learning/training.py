@@ -140,7 +140,7 @@ def _validate_dataset(model: ScoreNetwork, dataset: ScoreDataset, config: TrainC
         )
     validate_inputs(model.config, dataset.inputs)
     if dataset.n_samples < 1:
-        raise ValueError("the dataset holds no samples.")
+        raise ValueError("the dataset is empty; pass at least one sample.")
     if dataset.drift is not None and dataset.drift.value.shape[:2] != dataset.inputs.propulsion.shape[:2]:
         raise ValueError(
             f"drift must start with (samples, n) = {dataset.inputs.propulsion.shape[:2]}, "
@@ -150,8 +150,8 @@ def _validate_dataset(model: ScoreNetwork, dataset: ScoreDataset, config: TrainC
 
 @functools.partial(jax.jit, static_argnames=("graphdef", "config", "loss"))
 def _run_chunk(state, step_indices, dataset, rest, diffusion, *, graphdef, config, loss):
-    # Module-level and keyed on static configs, so repeated runs of one setup compile once;
-    # one compile per chunk length (log_every, and once more for a shorter last chunk).
+    # Module-level and keyed on static configs, so repeated runs of one setup compile once.
+    # Each chunk length compiles once: log_every, and a shorter last chunk.
     optimizer = _optimizer(config)
     base_key = jax.random.key(config.seed)
     n_samples = dataset.n_samples
@@ -210,7 +210,7 @@ def train_score(
         A :class:`TrainResult` with the EMA model, the raw model and the loss history.
 
     Raises:
-        ValueError: for a dataset whose shapes do not match the network or that holds a
+        ValueError: for a dataset whose shapes do not match the network or that contains a
             non-finite value.
     """
     _validate_dataset(model, dataset, config)

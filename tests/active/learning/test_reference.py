@@ -58,7 +58,8 @@ def test_lattice_epr_matches_monte_carlo(x64):
     standard_error = float(per_sample.std() / np.sqrt(per_sample.size))
     # 4 standard errors: a false failure has probability below 1e-4.
     assert abs(mean - float(lattice.entropy_production())) < 4 * standard_error
-    assert positions.min() >= 0 and positions.max() < lattice.box_size
+    assert positions.min() >= 0
+    assert positions.max() < lattice.box_size
 
 
 def test_lattice_sample_covariance(x64):

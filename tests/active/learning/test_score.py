@@ -123,8 +123,8 @@ def test_jacobian_diagonal_matches_finite_differences(x64, small_config, small_m
             plus = particle_scores(small_model, _shifted(inputs, particle, component, h, 2))
             minus = particle_scores(small_model, _shifted(inputs, particle, component, -h, 2))
             central = (plus[particle, component] - minus[particle, component]) / (2 * h)
-            # Truncation error O(h^2) ~ 1e-6 times third derivatives of order one; the rounding
-            # error measured in the attention layers is ~1e-7 / h, so 1e-3 bounds both.
+            # Truncation error is O(h^2) ~ 1e-6 times third derivatives of order one. The rounding
+            # error measured through the network is ~1e-7 / h, so 1e-3 bounds both.
             assert abs(float(central) - float(diagonal[particle, component])) < 1e-3
 
 
