@@ -2,18 +2,24 @@
 
 Spaces (:mod:`~jaxsim.active.space`): ``periodic_box(n, phi, radius)`` builds a
 :class:`PeriodicBox` of side ``L = sqrt(n pi r^2 / phi)`` (in 2-D) with minimum-image
-``space.displacement(a, b)``, and ``open_space(dim)`` an unbounded :class:`OpenSpace` for trapped
-systems. Neighbours (:mod:`~jaxsim.active.neighbors`): ``allocate(positions, space, cutoff, skin)``
-sizes and builds a cell-list :class:`NeighborList` of fixed capacity with a sticky ``overflow``
-flag, ``update(neighbors, positions, space)`` rebuilds it inside ``jit`` when a particle moved more
-than ``skin / 2``, ``grow(spec, neighbors)`` enlarges the capacities after an overflow, and
-``k_nearest_neighbors(positions, space, k, radius=None)`` returns ``(indices (n, k), displacements
-x_j - x_i (n, k, d), overflow)`` sorted by distance, from cell-list candidates (``method="dense"``
-and the ``*_dense`` functions are the O(N^2) oracles). Linear theory (:mod:`~jaxsim.active.linear`):
-``solve_lyapunov(M, D)`` returns the stationary covariance of ``dz = M z dt + sqrt(2 D) dW``,
-differentiably, ``solve_discrete_lyapunov(F, Q)`` that of one integrator step, and
-``aoup_linear_system(n, trap_stiffness=A, spring_stiffness=k, v0=, gamma=, eps=)`` builds
-``(M, D)`` for trapped AOUPs joined by harmonic springs.
+``space.displacement(a, b)``, and ``open_space(dim)`` builds an unbounded :class:`OpenSpace` for
+trapped systems. Neighbours (:mod:`~jaxsim.active.neighbors`): ``allocate(positions, space, cutoff,
+skin, format="rows" | "pairs")`` sizes and builds a cell-list :class:`NeighborList` of fixed
+capacity with a sticky ``overflow`` flag. ``update(neighbors, positions, space)`` rebuilds it
+inside ``jit`` when a particle moved more than ``skin / 2``, and ``grow(spec, neighbors)``
+enlarges the capacities after an overflow. ``k_nearest_neighbors(positions, space, k, radius=None)``
+returns ``(indices (n, k), displacements x_j - x_i (n, k, d), overflow)`` sorted by distance,
+ranking only cell-list candidates. ``method="dense"`` and the ``*_dense`` functions are the O(N^2)
+oracles. Linear theory (:mod:`~jaxsim.active.linear`): ``solve_lyapunov(M, D)`` returns the
+stationary covariance of ``dz = M z dt + sqrt(2 D) dW``, differentiably, and
+``solve_discrete_lyapunov(F, Q)`` that of one integrator step. ``aoup_linear_system(n,
+trap_stiffness=A, spring_stiffness=k, v0=, gamma=, eps=)`` builds ``(M, D)`` for trapped AOUPs
+joined by harmonic springs. Dynamics (:mod:`~jaxsim.active.models`, :mod:`~jaxsim.active.forces`):
+``System(AOUP(v0, gamma, eps) | ABP(v0, Dr, Dt), space, dt, pair=soft_disks(k, r) | wca_disks(e, r))``
+with ``system.init(key, positions)`` and ``system.step(state, neighbors, key)``. The driver
+(:mod:`~jaxsim.active.simulate`): ``run(system, state, key, n_steps, ...)`` with snapshots,
+overflow recovery, NaN detection and checkpoints, ``advance`` for a pure jittable loop, and
+``run_ensemble`` over PRNG keys sharded across devices.
 """
 
 from jaxsim.active.forces import (

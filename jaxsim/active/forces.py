@@ -135,11 +135,16 @@ def wca_disks(epsilon: Float[ArrayLike, ""] = 1.0, radius: Float[ArrayLike, ""] 
 
 
 def _forces_from_candidates(
-    positions: Float[Array, "n d"], candidates: Int[Array, "n k"], space: Space, potential: PairPotential
+    positions: Float[Array, "n d"],
+    candidates: Int[Array, "n k"],
+    space: Space,
+    potential: PairPotential,
+    wrap: bool = True,
 ) -> Float[Array, "n d"]:
     n = positions.shape[0]
     safe = jnp.minimum(candidates, n - 1)
-    delta = space.displacement(positions[:, None, :], positions[safe])
+    wrapped = space.wrap(positions) if wrap else positions
+    delta = space.wrapped_displacement(wrapped[:, None, :], wrapped[safe])
     distance2 = jnp.sum(delta**2, axis=-1)
     own = candidates == jnp.arange(n, dtype=candidates.dtype)[:, None]
     # Coincident particles have no direction between them, so they exert no force on each other.
@@ -155,12 +160,38 @@ def pair_forces(
 ) -> Float[Array, "n d"]:
     """Sum the pair repulsion on each particle over its neighbour list.
 
-    The list must have been built with a ``cutoff`` at least ``potential.cutoff``.
+    The list must have been built with a ``cutoff`` at least ``potential.cutoff``, from positions
+    that no particle has since left by more than ``skin / 2`` (what :func:`update` maintains).
 
     Returns:
         Forces ``F_i = sum_j f(|r_ij|) r_ij / |r_ij|`` with ``r_ij`` the minimum-image ``x_i - x_j``.
     """
-    return _forces_from_candidates(positions, neighbors.indices, space, potential)
+    # Shifting by the images at the last build keeps every coordinate within skin / 2 of the box,
+    # so the kernels need no wrap (whose floor() XLA does not vectorise on CPU).
+    shifted = positions - neighbors.image_offsets
+    if neighbors.spec.format == "pairs":
+        return _forces_from_pairs(shifted, neighbors.indices, space, potential, wrap=False)
+    return _forces_from_candidates(shifted, neighbors.indices, space, potential, wrap=False)
+
+
+def _forces_from_pairs(
+    positions: Float[Array, "n d"],
+    pairs: Int[Array, "2 p"],
+    space: Space,
+    potential: PairPotential,
+    wrap: bool = True,
+) -> Float[Array, "n d"]:
+    n = positions.shape[0]
+    first, second = pairs[0], pairs[1]
+    wrapped = space.wrap(positions) if wrap else positions
+    delta = space.wrapped_displacement(wrapped[jnp.minimum(first, n - 1)], wrapped[jnp.minimum(second, n - 1)])
+    distance2 = jnp.sum(delta**2, axis=-1)
+    interacting = (first < n) & (distance2 < potential.cutoff**2) & (distance2 > 0)
+    distance = jnp.sqrt(jnp.where(interacting, distance2, 1.0))
+    force = jnp.where(interacting, potential.magnitude(distance) / distance, 0.0)[:, None] * delta
+    # Newton's third law: the pair force acts on i and, reversed, on j. Padding (index n) is dropped.
+    forces = jnp.zeros_like(positions).at[first].add(force, mode="drop")
+    return forces.at[second].add(-force, mode="drop")
 
 
 def pair_forces_dense(

@@ -122,8 +122,14 @@ def _flat_cell(coords: Int[Array, "... d"], grid: CellGrid) -> Int[Array, "..."]
     return jnp.sum(coords * strides, axis=-1)
 
 
-def _stencil(dim: int) -> np.ndarray:
-    return np.asarray(list(itertools.product((-1, 0, 1), repeat=dim)), dtype=np.int32)
+def _stencil(dim: int, half: bool = False) -> np.ndarray:
+    offsets = list(itertools.product((-1, 0, 1), repeat=dim))
+    if half:
+        # The zero offset and the offsets whose first non-zero component is +1: each pair of
+        # adjacent cells is then visited from exactly one side.
+        offsets = [o for o in offsets if all(c == 0 for c in o) or next(c for c in o if c != 0) > 0]
+        offsets.sort(key=lambda o: any(o))
+    return np.asarray(offsets, dtype=np.int32)
 
 
 def _cell_table(
@@ -143,10 +149,17 @@ def _cell_table(
     return table, coords, jnp.max(counts)
 
 
-def _candidates(positions: Float[Array, "n d"], grid: CellGrid) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
-    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count."""
+def _candidates(
+    positions: Float[Array, "n d"], grid: CellGrid, half: bool = False
+) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
+    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count.
+
+    With ``half``, only the own cell (the first ``cell_capacity`` columns) and the forward half of
+    the adjacent cells are returned, so that each pair appears once after ``j > i`` is imposed in
+    the own cell.
+    """
     table, coords, max_count = _cell_table(positions, grid)
-    stencil = jnp.asarray(_stencil(grid.dim))
+    stencil = jnp.asarray(_stencil(grid.dim, half))
     around = jnp.mod(coords[:, None, :] + stencil[None, :, :], grid.cells_per_side)
     cells = _flat_cell(around, grid)
     candidates = table[cells].reshape(positions.shape[0], -1)
@@ -166,14 +179,38 @@ def _compact(
 
 
 def _pair_valid(
-    positions: Float[Array, "n d"], candidates: Int[Array, "n m"], space: Space, radius: float
+    positions: Float[Array, "n d"],
+    candidates: Int[Array, "n m"],
+    space: Space,
+    radius: float,
+    ordered_columns: int = 0,
 ) -> Bool[Array, "n m"]:
+    """Mark candidates within ``radius``; in the first ``ordered_columns`` columns keep only ``j > i``."""
     n = positions.shape[0]
     safe = jnp.minimum(candidates, n - 1)
-    delta = space.displacement(positions[safe], positions[:, None, :])
+    wrapped = space.wrap(positions)
+    delta = space.wrapped_displacement(wrapped[safe], wrapped[:, None, :])
     distance2 = jnp.sum(delta**2, axis=-1)
-    own = candidates == jnp.arange(n, dtype=jnp.int32)[:, None]
-    return (candidates < n) & ~own & (distance2 < radius**2)
+    index = jnp.arange(n, dtype=jnp.int32)[:, None]
+    allowed = candidates != index
+    if ordered_columns:
+        column = jnp.arange(candidates.shape[1])[None, :]
+        allowed = jnp.where(column < ordered_columns, candidates > index, allowed)
+    return (candidates < n) & allowed & (distance2 < radius**2)
+
+
+def _compact_pairs(
+    candidates: Int[Array, "n m"], valid: Bool[Array, "n m"], capacity: int
+) -> tuple[Int[Array, "2 p"], Int[Array, ""]]:
+    """Pack the valid ``(i, j)`` into ``capacity`` columns of a ``(2, capacity)`` array; return the count."""
+    n = candidates.shape[0]
+    flat_valid = valid.reshape(-1)
+    slot = jnp.cumsum(flat_valid, dtype=jnp.int32) - 1
+    slot = jnp.where(flat_valid, slot, capacity)
+    first = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[:, None], candidates.shape).reshape(-1)
+    pairs = jnp.full((2, capacity), n, jnp.int32)
+    pairs = pairs.at[0, slot].set(first, mode="drop").at[1, slot].set(candidates.reshape(-1), mode="drop")
+    return pairs, jnp.sum(flat_valid, dtype=jnp.int32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,14 +220,20 @@ class NeighborSpec:
     Attributes:
         cutoff: interaction range in length units.
         skin: extra search distance; the list stays valid while no particle moved ``skin / 2``.
-        capacity: maximum neighbours stored per particle.
+        capacity: maximum neighbours stored per particle (format ``"rows"``) or maximum pairs
+            stored in all (format ``"pairs"``).
         grid: the cell grid, or None for the dense O(N^2) search.
+        format: ``"rows"``: ``indices`` of shape ``(n, capacity)``, every pair listed from both
+            sides. ``"pairs"``: ``indices`` of shape ``(2, capacity)``, each pair ``(i, j)`` once.
+            The pair format does about half the work of the row format and, at a mean neighbour
+            count well below the largest one, wastes far fewer padded entries.
     """
 
     cutoff: float
     skin: float
     capacity: int
     grid: CellGrid | None
+    format: str = "rows"
 
     @property
     def radius(self) -> float:
@@ -205,18 +248,25 @@ class NeighborList(eqx.Module):
     """Neighbours of each particle within ``cutoff + skin`` at the last build.
 
     Attributes:
-        indices: neighbour indices, row ``i`` padded with ``n`` after its last neighbour.
+        indices: format ``"rows"``: neighbour indices of shape ``(n, capacity)``, row ``i`` padded
+            with ``n`` after its last neighbour. Format ``"pairs"``: shape ``(2, capacity)``, each
+            pair ``(i, j)`` once, padded with ``n``.
         reference_positions: positions at the last build, to test the skin criterion.
+        image_offsets: ``reference_positions`` minus their images wrapped into the box (zero in
+            open space). ``positions - image_offsets`` stays within ``skin / 2`` of the box while
+            the list is valid, so pair kernels get minimum images by compare and select alone.
         overflow: True if a cell or a row ran out of capacity at any build since allocation.
             Sticky, so one check after many steps catches every overflow.
-        max_neighbors: largest neighbour count of a particle seen at any build.
+        max_neighbors: largest count that had to fit in ``capacity`` at any build: the neighbours of
+            one particle (``"rows"``) or all pairs (``"pairs"``).
         max_cell_occupancy: largest cell count seen at any build (0 for the dense method).
         n_builds: number of builds since allocation.
         spec: the static settings.
     """
 
-    indices: Int[Array, "n k"]
+    indices: Int[Array, "n k"] | Int[Array, "2 p"]
     reference_positions: Float[Array, "n d"]
+    image_offsets: Float[Array, "n d"]
     overflow: Bool[Array, ""]
     max_neighbors: Int[Array, ""]
     max_cell_occupancy: Int[Array, ""]
@@ -245,6 +295,7 @@ def neighbor_spec(
     capacity: int | None = None,
     cell_capacity: int | None = None,
     method: str = "auto",
+    format: str = "rows",
 ) -> NeighborSpec:
     """Choose the grid and capacities for ``n`` particles without looking at positions.
 
@@ -264,6 +315,8 @@ def neighbor_spec(
         raise ValueError(f"skin must be >= 0, got skin={skin}.")
     if method not in ("auto", "cell", "dense"):
         raise ValueError(f"method must be 'auto', 'cell' or 'dense', got {method!r}.")
+    if format not in ("rows", "pairs"):
+        raise ValueError(f"format must be 'rows' or 'pairs', got {format!r}.")
     radius = cutoff + skin
     grid = None if method == "dense" else cell_grid(space, radius, n, cell_capacity=cell_capacity)
     if method == "cell" and grid is None:
@@ -275,10 +328,17 @@ def neighbor_spec(
         if not isinstance(space, PeriodicBox):
             raise ValueError("open space needs an explicit neighbour capacity; pass capacity= or use allocate().")
         mean = n * ball_volume(radius, space.dim) / space.volume
-        capacity = int(math.ceil(2 * mean + 4 * math.sqrt(mean) + 8))
+        if format == "rows":
+            capacity = int(math.ceil(2 * mean + 4 * math.sqrt(mean) + 8))
+        else:
+            capacity = int(math.ceil(1.5 * n * mean / 2 + 64))
     if capacity < 1:
         raise ValueError(f"capacity must be >= 1, got {capacity}.")
-    return NeighborSpec(float(cutoff), float(skin), int(min(capacity, n)), grid)
+    return NeighborSpec(float(cutoff), float(skin), int(min(capacity, _max_capacity(n, format))), grid, format)
+
+
+def _max_capacity(n: int, format: str) -> int:
+    return n if format == "rows" else max(n * (n - 1) // 2, 1)
 
 
 def build(positions: Float[ArrayLike, "n d"], space: Space, spec: NeighborSpec) -> NeighborList:
@@ -293,18 +353,25 @@ def build(positions: Float[ArrayLike, "n d"], space: Space, spec: NeighborSpec) 
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def _build(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> NeighborList:
     n = positions.shape[0]
+    half = spec.format == "pairs"
     if spec.grid is None:
         candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
         max_cell = jnp.zeros((), jnp.int32)
         cell_overflow = jnp.zeros((), bool)
+        ordered = n if half else 0
     else:
-        candidates, max_cell = _candidates(positions, spec.grid)
+        candidates, max_cell = _candidates(positions, spec.grid, half)
         cell_overflow = max_cell > spec.grid.cell_capacity
-    valid = _pair_valid(positions, candidates, space, spec.radius)
-    indices, max_neighbors = _compact(candidates, valid, spec.capacity)
+        ordered = spec.grid.cell_capacity if half else 0
+    valid = _pair_valid(positions, candidates, space, spec.radius, ordered)
+    if half:
+        indices, max_neighbors = _compact_pairs(candidates, valid, spec.capacity)
+    else:
+        indices, max_neighbors = _compact(candidates, valid, spec.capacity)
     return NeighborList(
         indices=indices,
         reference_positions=positions,
+        image_offsets=positions - space.wrap(positions),
         overflow=cell_overflow | (max_neighbors > spec.capacity),
         max_neighbors=max_neighbors,
         max_cell_occupancy=max_cell,
@@ -314,8 +381,13 @@ def _build(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> 
 
 
 def needs_rebuild(neighbors: NeighborList, positions: Float[Array, "n d"], space: Space) -> Bool[Array, ""]:
-    """Return whether some particle moved more than ``skin / 2`` since the last build."""
-    moved = space.displacement(positions, neighbors.reference_positions)
+    """Return whether some particle moved more than ``skin / 2`` since the last build.
+
+    Uses the plain difference of positions: a position wrapped into the box since the build
+    counts as a large move, which costs one extra rebuild and never misses a neighbour.
+    """
+    del space  # the plain difference needs no box
+    moved = positions - neighbors.reference_positions
     return jnp.max(jnp.sum(moved**2, axis=-1)) > (0.5 * neighbors.spec.skin) ** 2
 
 
@@ -328,6 +400,7 @@ def update(neighbors: NeighborList, positions: Float[Array, "n d"], space: Space
         return NeighborList(
             indices=new.indices,
             reference_positions=new.reference_positions,
+            image_offsets=new.image_offsets,
             overflow=old.overflow | new.overflow,
             max_neighbors=jnp.maximum(old.max_neighbors, new.max_neighbors),
             max_cell_occupancy=jnp.maximum(old.max_cell_occupancy, new.max_cell_occupancy),
@@ -347,6 +420,7 @@ def allocate(
     capacity_factor: float = 1.5,
     method: str = "auto",
     min_capacity: int = 4,
+    format: str = "rows",
 ) -> NeighborList:
     """Size the capacities from concrete ``positions`` and build the list (call outside ``jit``).
 
@@ -357,18 +431,42 @@ def allocate(
     if not capacity_factor >= 1:
         raise ValueError(f"capacity_factor must be >= 1, got {capacity_factor}.")
     n = positions.shape[0]
-    probe = neighbor_spec(space, n, cutoff, skin, capacity=n, method=method)
-    if probe.grid is not None:
-        # A first pass with room for all n particles per cell measures the true counts.
-        probe = dataclasses.replace(probe, grid=dataclasses.replace(probe.grid, cell_capacity=n))
-    measured = build(positions, space, probe)
-    capacity = int(math.ceil(int(measured.max_neighbors) * capacity_factor)) + min_capacity
+    probe = neighbor_spec(space, n, cutoff, skin, capacity=1, method=method, format=format)
     grid = probe.grid
     if grid is not None:
-        cell_capacity = int(math.ceil(int(measured.max_cell_occupancy) * capacity_factor)) + min_capacity
+        # First the cell counts alone, then the neighbour counts with cells that fit exactly.
+        max_cell = int(_max_cell_count(positions, grid))
+        grid = dataclasses.replace(grid, cell_capacity=max(max_cell, 1))
+    count = int(_max_pair_count(positions, space, dataclasses.replace(probe, grid=grid)))
+    capacity = int(math.ceil(count * capacity_factor)) + min_capacity
+    if grid is not None:
+        cell_capacity = int(math.ceil(grid.cell_capacity * capacity_factor)) + min_capacity
         grid = dataclasses.replace(grid, cell_capacity=min(cell_capacity, n))
-    spec = NeighborSpec(probe.cutoff, probe.skin, min(capacity, n), grid)
+    spec = NeighborSpec(probe.cutoff, probe.skin, min(capacity, _max_capacity(n, format)), grid, format)
     return build(positions, space, spec)
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _max_cell_count(positions: Float[Array, "n d"], grid: CellGrid) -> Int[Array, ""]:
+    cell = _flat_cell(_cell_coordinates(positions, grid), grid)
+    return jnp.max(jnp.zeros(grid.n_cells, jnp.int32).at[cell].add(1))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _max_pair_count(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> Int[Array, ""]:
+    """Count what ``capacity`` must hold: the largest row (``"rows"``) or all pairs (``"pairs"``)."""
+    n = positions.shape[0]
+    half = spec.format == "pairs"
+    if spec.grid is None:
+        candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
+        ordered = n if half else 0
+    else:
+        candidates, _ = _candidates(positions, spec.grid, half)
+        ordered = spec.grid.cell_capacity if half else 0
+    valid = _pair_valid(positions, candidates, space, spec.radius, ordered)
+    if half:
+        return jnp.sum(valid, dtype=jnp.int32)
+    return jnp.max(jnp.sum(valid, axis=1, dtype=jnp.int32))
 
 
 def grow(spec: NeighborSpec, neighbors: NeighborList | None = None, *, factor: float = 2.0, n: int | None = None) -> NeighborSpec:
@@ -392,7 +490,7 @@ def grow(spec: NeighborSpec, neighbors: NeighborList | None = None, *, factor: f
             cell_capacity = min(cell_capacity, n)
         grid = dataclasses.replace(grid, cell_capacity=cell_capacity)
     if n is not None:
-        capacity = min(capacity, n)
+        capacity = min(capacity, _max_capacity(n, spec.format))
     return dataclasses.replace(spec, capacity=capacity, grid=grid)
 
 
@@ -419,7 +517,8 @@ def _knn_from_candidates(
             f"only {candidates.shape[1]} candidates per particle for k={k}; raise cell_capacity or lower k."
         )
     safe = jnp.minimum(candidates, n - 1)
-    delta = space.displacement(positions[safe], positions[:, None, :])
+    wrapped = space.wrap(positions)
+    delta = space.wrapped_displacement(wrapped[safe], wrapped[:, None, :])
     distance2 = jnp.sum(delta**2, axis=-1)
     own = candidates == jnp.arange(n, dtype=jnp.int32)[:, None]
     valid = (candidates < n) & ~own & (distance2 < radius**2)

@@ -95,9 +95,13 @@ class Trajectory(eqx.Module):
 
 
 def allocate_for(system: System, positions: Float[Array, "n d"], *, skin: float = 0.3, **kwargs) -> NeighborList | None:
-    """Allocate a neighbour list for ``system``'s pair potential, or return None without one."""
+    """Allocate a pair-format neighbour list for ``system``'s pair potential, or return None without one.
+
+    Keyword arguments go to :func:`jaxsim.active.neighbors.allocate`.
+    """
     if system.pair is None:
         return None
+    kwargs.setdefault("format", "pairs")
     return allocate(positions, system.space, system.pair.cutoff, skin, **kwargs)
 
 
@@ -150,7 +154,7 @@ def _segment(system, state, neighbors, key, start_step, *, n_snapshots: int, eve
     return state, neighbors, health, frames
 
 
-_LIST_FIELDS = ("indices", "reference_positions", "overflow", "max_neighbors", "max_cell_occupancy", "n_builds")
+_LIST_FIELDS = ("indices", "reference_positions", "image_offsets", "overflow", "max_neighbors", "max_cell_occupancy", "n_builds")
 
 
 def _save(checkpointer: Checkpointer, state: State, neighbors: NeighborList | None, step: int,
@@ -163,7 +167,8 @@ def _save(checkpointer: Checkpointer, state: State, neighbors: NeighborList | No
         tree["neighbors"] = {name: getattr(neighbors, name) for name in _LIST_FIELDS}
         spec = neighbors.spec
         grid = None if spec.grid is None else dataclasses.asdict(spec.grid)
-        metadata["spec"] = {"cutoff": spec.cutoff, "skin": spec.skin, "capacity": spec.capacity, "grid": grid}
+        metadata["spec"] = {"cutoff": spec.cutoff, "skin": spec.skin, "capacity": spec.capacity, "grid": grid,
+                            "format": spec.format}
     # The checkpoint number counts saves, so thermalisation and the recorded steps stay ordered.
     number = (checkpointer.latest_step() or 0) + 1
     checkpointer.save(number, tree, metadata=metadata)
@@ -182,7 +187,7 @@ def _resume(checkpointer: Checkpointer, state: State, neighbors: NeighborList | 
     if metadata["spec"] is not None:
         data = metadata["spec"]
         grid = None if data["grid"] is None else CellGrid(**data["grid"])
-        spec = NeighborSpec(data["cutoff"], data["skin"], data["capacity"], grid)
+        spec = NeighborSpec(data["cutoff"], data["skin"], data["capacity"], grid, data["format"])
         fields = {name: jnp.asarray(value) for name, value in tree["neighbors"].items()}
         restored_neighbors = NeighborList(spec=spec, **fields)
     elif neighbors is not None:
@@ -381,7 +386,7 @@ def run_ensemble(
         if regrows >= max_regrows:
             raise RuntimeError(f"the neighbour list still overflows after {regrows} capacity growths.")
         seen = NeighborList(
-            indices=jnp.zeros((1, 1), jnp.int32), reference_positions=jnp.zeros((1, 1)),
+            indices=jnp.zeros((1, 1), jnp.int32), reference_positions=jnp.zeros((1, 1)), image_offsets=jnp.zeros((1, 1)),
             overflow=jnp.asarray(True), max_neighbors=jnp.max(out["max_neighbors"]),
             max_cell_occupancy=jnp.max(out["max_cell_occupancy"]), n_builds=jnp.asarray(0), spec=spec,
         )

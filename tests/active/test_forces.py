@@ -56,10 +56,11 @@ def test_neighbor_forces_equal_dense(dense_system, potential):
     if potential.kind == "wca":
         grid = jnp.stack(jnp.meshgrid(jnp.arange(14), jnp.arange(14)), -1).reshape(-1, 2)[:190]
         positions = grid * (box.side / 14) + 0.1 * jax.random.normal(jax.random.key(1), (190, 2))
-    neighbors = allocate(positions, box, potential.cutoff, 0.2)
-    listed = pair_forces(positions, box, neighbors, potential)
     dense = pair_forces_dense(positions, box, potential)
-    np.testing.assert_allclose(listed, dense, rtol=1e-5, atol=1e-5)
+    for format in ("rows", "pairs"):
+        neighbors = allocate(positions, box, potential.cutoff, 0.2, format=format)
+        listed = pair_forces(positions, box, neighbors, potential)
+        np.testing.assert_allclose(listed, dense, rtol=1e-5, atol=1e-5)
     # Pair forces are antisymmetric, so the total force vanishes up to float32 rounding.
     scale = float(jnp.sum(jnp.abs(dense)))
     assert float(jnp.max(jnp.abs(jnp.sum(listed, axis=0)))) < 1e-5 * scale

@@ -61,7 +61,7 @@ def test_abp_msd_matches_closed_form():
     assert abs(discrete - closed) < 0.02 * closed
 
 
-@pytest.mark.parametrize("eps", [0.0, 0.3])
+@pytest.mark.parametrize("eps", [0.0, pytest.param(0.3, marks=pytest.mark.slow)])
 def test_linear_system_reproduces_lyapunov_covariance(eps):
     # 4000 replicas of 3 trapped AOUPs joined by springs, sampled after 20 relaxation times.
     n, dim, replicas = 3, 2, 4000

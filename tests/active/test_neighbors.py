@@ -41,8 +41,10 @@ def _clustered(key, n, box):
     return jnp.concatenate([gas, cluster])
 
 
-@pytest.mark.parametrize("layout", [_uniform, _clustered])
-@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize(
+    ("layout", "dim"),
+    [(_uniform, 2), (_clustered, 2), (_uniform, 3), pytest.param(_clustered, 3, marks=pytest.mark.slow)],
+)
 def test_cell_list_equals_dense(layout, dim):
     n = 600 if dim == 2 else 800
     box = periodic_box(n, 0.5, 0.5, dim=dim)
@@ -256,3 +258,48 @@ def test_knn_rejects_bad_k():
     for k in (0, 50, 2.0):
         with pytest.raises(ValueError, match="k must be"):
             k_nearest_neighbors(positions, box, k)
+
+
+def _pair_format_matrix(pairs, n):
+    matrix = np.zeros((n + 1, n + 1), dtype=bool)
+    first, second = np.asarray(pairs)
+    matrix[first, second] = True
+    matrix[second, first] = True
+    return matrix[:n, :n]
+
+
+@pytest.mark.parametrize(
+    ("method", "dim"), [("auto", 2), ("dense", 2), ("auto", 3), pytest.param("dense", 3, marks=pytest.mark.slow)]
+)
+def test_pair_format_equals_dense(method, dim):
+    n = 500
+    box = periodic_box(n, 0.5, 0.5, dim=dim)
+    positions = _clustered(jax.random.key(20 + dim), n, box)
+    neighbors = allocate(positions, box, cutoff=1.0, skin=0.3, format="pairs", method=method)
+    assert neighbors.indices.shape == (2, neighbors.spec.capacity)
+    assert not bool(neighbors.overflow)
+    first, second = np.asarray(neighbors.indices)
+    listed = first < n
+    # Each pair once, with no self pairs.
+    assert np.all(first[listed] != second[listed])
+    assert len(set(zip(np.minimum(first, second)[listed], np.maximum(first, second)[listed]))) == listed.sum()
+    expected = np.asarray(dense_neighbor_indices(positions, box, 1.3))
+    np.testing.assert_array_equal(_pair_format_matrix(neighbors.indices, n), expected)
+    assert int(neighbors.max_neighbors) == expected.sum() // 2
+
+
+def test_pair_format_overflow_and_grow():
+    box = periodic_box(400, 0.6, 0.5)
+    positions = _uniform(jax.random.key(30), 400, box)
+    spec = neighbor_spec(box, 400, 1.0, 0.3, format="pairs", capacity=50)
+    neighbors = build(positions, box, spec)
+    assert bool(neighbors.overflow)
+    grown = grow(spec, neighbors, n=400)
+    assert grown.capacity > int(neighbors.max_neighbors)
+    rebuilt = build(positions, box, grown)
+    assert not bool(rebuilt.overflow)
+    np.testing.assert_array_equal(
+        _pair_format_matrix(rebuilt.indices, 400), np.asarray(dense_neighbor_indices(positions, box, 1.3))
+    )
+    with pytest.raises(ValueError, match="format"):
+        neighbor_spec(box, 400, 1.0, 0.3, format="csr")
