@@ -94,3 +94,13 @@ def test_linear_reference_rejects_bad_input():
         tethered_lattice(2)
     with pytest.raises(ValueError, match="gamma"):
         tethered_lattice(3, gamma=-1.0)
+
+
+def test_lyapunov_matches_dynamics_solver(x64):
+    # The dynamics package solves the vectorised equation, exact for small n.
+    from jaxsim.active.linear import solve_lyapunov as solve_vectorised
+
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(6, 6)) - 6.0 * np.eye(6)
+    d = np.diag(rng.uniform(0.1, 1.0, 6))
+    np.testing.assert_allclose(solve_lyapunov(m, d), np.asarray(solve_vectorised(jnp.asarray(m), jnp.asarray(d))), rtol=1e-9, atol=1e-12)
