@@ -1,10 +1,13 @@
 """Learn the score of a small active lattice and compare its entropy production with the exact value.
 
-Run: PYTHONPATH=. python examples/active_epr.py   (about a minute on a laptop CPU)
+Run: PYTHONPATH=. python examples/active_epr.py   (37 s on a shared 2-core CPU)
 
 The tethered lattice is linear, so its stationary density is Gaussian and its exact entropy
-production rate (EPR) follows from the Lyapunov equation. A short training run gets within
-tens of percent; the study ``jaxsim run active-epr`` trains longer on 64 particles.
+production rate (EPR) follows from the Lyapunov equation. This short run with a small network
+is far from converged: it printed a learned EPR of 38.7 against the exact 17.2, and the two
+g-part estimators disagree by 59 percent, which is how the check flags an unconverged score.
+The study ``jaxsim run active-epr`` trains a larger network longer on 64 particles and gets
+within 6 percent.
 """
 
 import jax
@@ -45,7 +48,7 @@ train_inputs, _ = samples(jax.random.key(0), 512)
 result = train_score(
     ScoreNetwork(config, rngs=nnx.Rngs(0)),
     ScoreDataset(train_inputs),
-    TrainConfig(steps=300, batch_size=4, learning_rate=3e-3, warmup_steps=20, log_every=50, checkpoint_every=300),
+    TrainConfig(steps=1000, batch_size=4, learning_rate=3e-3, warmup_steps=50, log_every=50, checkpoint_every=1000),
     LossConfig(kind="implicit", weight_g=lattice.gamma, weight_x=lattice.eps),
 )
 
