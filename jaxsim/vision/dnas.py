@@ -248,6 +248,8 @@ class DNASConfig:
         tau_start, tau_end: Gumbel-softmax temperature at the first and last epoch.
         alpha, beta: latency loss ``CE * alpha * log(LAT)^beta``.
         arch_fraction: share of the training split used for the architecture steps.
+        arch_passes: passes over the architecture part in every searching epoch. On a small
+            data set one pass gives so few architecture steps that ``theta`` barely moves.
     """
 
     epochs: int = 12
@@ -260,6 +262,7 @@ class DNASConfig:
     alpha: float = 0.2
     beta: float = 0.6
     arch_fraction: float = 0.2
+    arch_passes: int = 1
 
 
 @dataclass
@@ -321,8 +324,11 @@ def run_search(
     saved after every epoch with orbax and a rerun resumes after the last saved epoch.
 
     Raises:
-        ValueError: if the table does not match the space, or a split is smaller than a batch.
+        ValueError: if the table does not match the space, a split is smaller than a batch, or
+            ``config.arch_passes < 1``.
     """
+    if config.arch_passes < 1:
+        raise ValueError(f"arch_passes must be >= 1, got {config.arch_passes}.")
     if table.layer_us.shape != (space.n_layers, space.n_candidates) or tuple(table.candidates) != space.candidates:
         raise ValueError(
             f"latency table of shape {table.layer_us.shape} for {table.candidates} does not match the space "
@@ -372,8 +378,9 @@ def run_search(
                 w, w_opt, _ = weight_step(w, theta, rest, w_opt, sub, tau, x_all[idx], y_all[idx], not searching)
             losses = []
             if searching:
-                perm = rng.permutation(arch_idx)
-                for i in range(len(arch_idx) // config.batch_size):
+                n_batches = len(arch_idx) // config.batch_size
+                perm = np.concatenate([rng.permutation(arch_idx)[: n_batches * config.batch_size] for _ in range(config.arch_passes)])
+                for i in range(n_batches * config.arch_passes):
                     idx = perm[i * config.batch_size : (i + 1) * config.batch_size]
                     key, sub = jax.random.split(key)
                     theta, a_opt, loss = arch_step(w, theta, rest, a_opt, sub, tau, x_all[idx], y_all[idx])

@@ -22,7 +22,7 @@ from jaxsim.core.progress import progress_bar
 from jaxsim.core.timing import TimingResult, time_jitted
 from jaxsim.vision.data import Split
 
-__all__ = ["TrainResult", "train_classifier", "accuracy", "measure_forward_latency", "make_train_step"]
+__all__ = ["TrainResult", "train_classifier", "accuracy", "measure_forward_latency", "make_train_step", "random_shift"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,21 @@ def make_train_step(graphdef: nnx.GraphDef, tx: optax.GradientTransformation):
     return step
 
 
+def random_shift(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Move each image of ``x`` (n, h, w, c) by a random offset in ``[-max_shift, max_shift]`` per axis.
+
+    Pixels moved in from outside the image are zero (the background of the digits); the offsets
+    are drawn from ``rng``. Returns a new array of the same shape and dtype.
+    """
+    n, h, w, _ = x.shape
+    s = max_shift
+    padded = np.pad(x, ((0, 0), (s, s), (s, s), (0, 0)))
+    dy, dx = rng.integers(0, 2 * s + 1, size=(2, n))
+    rows = dy[:, None] + np.arange(h)[None, :]
+    cols = dx[:, None] + np.arange(w)[None, :]
+    return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
 def _eval_forward(model: nnx.Module):
     model.eval()
     graphdef, state = nnx.split(model)
@@ -100,19 +115,24 @@ def train_classifier(
     seed: int = 0,
     checkpoint_dir: str | Path | None = None,
     description: str = "training",
+    max_shift: int = 0,
 ) -> TrainResult:
     """Train ``model`` in place with AdamW and a cosine learning-rate decay; keep the best epoch.
 
+    With ``max_shift > 0`` every training image is moved by a random whole-pixel offset in
+    ``[-max_shift, max_shift]`` along each axis, with zero fill (see :func:`random_shift`).
     Batches are drawn without replacement from a permutation fixed by ``seed``; the last
     incomplete batch of an epoch is dropped so that every step has the same shape and the step
     compiles once. After training, the parameters of the epoch with the best validation
     accuracy are restored.
 
     Raises:
-        ValueError: if ``epochs < 1`` or the training split is smaller than one batch.
+        ValueError: if ``epochs < 1``, ``max_shift < 0`` or the training split is smaller than one batch.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}.")
+    if max_shift < 0:
+        raise ValueError(f"max_shift must be >= 0, got {max_shift}.")
     steps_per_epoch = len(train) // batch_size
     if steps_per_epoch < 1:
         raise ValueError(f"batch_size={batch_size} exceeds the {len(train)} training images; use a smaller batch.")
@@ -143,7 +163,8 @@ def train_classifier(
             total = 0.0
             for i in range(steps_per_epoch):
                 idx = order[i * batch_size : (i + 1) * batch_size]
-                params, rest, opt_state, loss = step(params, rest, opt_state, x_all[idx], y_all[idx])
+                x = random_shift(train.x[idx], max_shift, rng) if max_shift else x_all[idx]
+                params, rest, opt_state, loss = step(params, rest, opt_state, x, y_all[idx])
                 total += float(loss)
             nnx.update(model, params, rest)
             acc = accuracy(model, val)

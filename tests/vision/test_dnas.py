@@ -8,7 +8,7 @@ from flax import nnx
 from helpers import TraceCounter
 
 from jaxsim.vision.blocks import InvertedResidual
-from jaxsim.vision.dnas import MixedLayer, Supernet, gumbel_softmax, latency_loss, temperature_schedule
+from jaxsim.vision.dnas import DNASConfig, MixedLayer, Supernet, gumbel_softmax, latency_loss, run_search, temperature_schedule
 from jaxsim.vision.search_space import QUICK_DIGITS_SPACE, SearchSpace
 from jaxsim.vision.spec import parse_block
 
@@ -100,3 +100,13 @@ def test_search_space_rejects_bad_input():
         SearchSpace(channels=(9,), strides=(1,), candidates=("ir_k3_e1_g2",))
     with pytest.raises(ValueError, match="not candidates"):
         QUICK_DIGITS_SPACE.indices(("ir_k5_e6", "skip", "skip"))
+
+
+def test_run_search_rejects_zero_arch_passes():
+    from jaxsim.vision.data import load_digits_splits
+    from jaxsim.vision.latency import LatencyTable
+
+    space = QUICK_DIGITS_SPACE
+    table = LatencyTable(space.candidates, np.full((space.n_layers, space.n_candidates), 10.0), fixed_us=100.0, batch_size=64)
+    with pytest.raises(ValueError, match="arch_passes"):
+        run_search(space, load_digits_splits().train, table, config=DNASConfig(arch_passes=0))

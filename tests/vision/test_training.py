@@ -6,7 +6,7 @@ from flax import nnx
 
 from jaxsim.vision.data import load_digits_splits
 from jaxsim.vision.search_space import QUICK_DIGITS_SPACE
-from jaxsim.vision.training import accuracy, train_classifier
+from jaxsim.vision.training import accuracy, random_shift, train_classifier
 
 
 def test_digits_split_is_fixed_and_disjoint():
@@ -36,3 +36,32 @@ def test_training_learns_and_resumes(tmp_path):
     assert resumed.history == result.history
     with pytest.raises(ValueError, match="epochs"):
         train_classifier(model, data.train, data.val, epochs=0)
+
+
+def test_random_shift_moves_whole_images_with_zero_fill():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.1, 1.0, size=(50, 8, 8, 1)).astype(np.float32)
+    shifted = random_shift(x, 1, np.random.default_rng(1))
+    assert shifted.shape == x.shape
+    assert shifted.dtype == x.dtype
+    for orig, out in zip(x, shifted):
+        # Exactly one offset (dy, dx) in {-1, 0, 1}^2 reproduces the output, zeros filling the border.
+        matches = []
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                expect = np.zeros_like(orig)
+                expect[max(dy, 0) : 8 + min(dy, 0), max(dx, 0) : 8 + min(dx, 0)] = orig[
+                    max(-dy, 0) : 8 + min(-dy, 0), max(-dx, 0) : 8 + min(-dx, 0)
+                ]
+                matches.append(np.array_equal(out, expect))
+        assert sum(matches) == 1
+    # 50 images draw more than one offset.
+    assert not all(np.array_equal(s, x_) for s, x_ in zip(shifted, x))
+    np.testing.assert_array_equal(random_shift(x, 0, rng), x)
+
+
+def test_train_classifier_rejects_negative_shift():
+    data = load_digits_splits()
+    model = QUICK_DIGITS_SPACE.build(("skip", "skip", "skip"), rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="max_shift"):
+        train_classifier(model, data.train, data.val, epochs=1, max_shift=-1)
