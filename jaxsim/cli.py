@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         from jaxsim.studies import discover
 
+        # Plain print, one study a line, so that scripts can read the names from the output.
         for study in discover().values():
-            console.print(f"{study.name:20s} {study.description}")
+            print(f"{study.name:20s} {study.description}")
         return 0
     if args.command == "run":
         return _run(args, console)
