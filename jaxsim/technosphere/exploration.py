@@ -41,7 +41,7 @@ from jaxtyping import Array, ArrayLike, Float
 from jaxsim.technosphere import constants as tc
 from jaxsim.technosphere._validation import check_at_most, check_finite, check_positive, concrete
 from jaxsim.technosphere.efficiency import landsberg_efficiency
-from jaxsim.technosphere.growth import GrowthModel, step_controller
+from jaxsim.technosphere.growth import GrowthModel, solve_saved, step_controller
 
 __all__ = [
     "ControlSchedule",
@@ -240,19 +240,8 @@ def solve_exploration(
     Same solver as :func:`~jaxsim.technosphere.growth.solve_growth`; ``solution.ys`` has shape
     ``(len(ts), 4)``. Solver failure is reported in ``solution.result``.
     """
-    ts = jnp.asarray(ts, dtype=float)
-    return diffrax.diffeqsolve(
-        diffrax.ODETerm(model.vector_field),
-        diffrax.Tsit5(),
-        t0=0.0,
-        t1=ts[-1],
-        dt0=None,
-        y0=model.initial_state(),
-        saveat=diffrax.SaveAt(ts=ts),
-        stepsize_controller=step_controller(model, rtol, atol),
-        max_steps=max_steps,
-        throw=False,
-    )
+    ts = jnp.asarray(ts, dtype=jnp.result_type(float))
+    return solve_saved(model, ts, rtol=rtol, atol=atol, max_steps=max_steps)
 
 
 def log_energy_gathered(

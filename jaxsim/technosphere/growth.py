@@ -238,11 +238,15 @@ def solve_growth(
     Returns:
         The diffrax solution; ``solution.ys`` has the state at ``ts``.
     """
-    return _solve(model, jnp.asarray(ts, dtype=jnp.result_type(float)), rtol=rtol, atol=atol, max_steps=max_steps)
+    return solve_saved(model, jnp.asarray(ts, dtype=jnp.result_type(float)), rtol=rtol, atol=atol, max_steps=max_steps)
 
 
 @eqx.filter_jit
-def _solve(model: GrowthModel, ts: Array, *, rtol: float, atol: float, max_steps: int) -> diffrax.Solution:
+def solve_saved(model: GrowthModel, ts: Array, *, rtol: float, atol: float, max_steps: int) -> diffrax.Solution:
+    """Integrate any model with ``vector_field``, ``initial_state`` and ``max_step`` from ``t = 0``.
+
+    Tsit5 with a PID controller, saving the state at ``ts``; failure is reported in ``result``.
+    """
     return diffrax.diffeqsolve(
         diffrax.ODETerm(model.vector_field),
         diffrax.Tsit5(),
