@@ -196,8 +196,8 @@ def run(report):
         ckpt = out / "checkpoints" / name
         baseline_recipe = dict(recipe)
         if name in _UNNORMALISED_BASELINES:
-            # SqueezeNet has no batch norm and diverges to chance accuracy at the shared step size,
-            # so it trains with a tenth of it; every other setting of the recipe is shared.
+            # SqueezeNet has no batch norm and diverges to chance accuracy at the shared step size.
+            # It trains with a tenth of that step, and every other setting stays shared.
             baseline_recipe["learning_rate"] = recipe["learning_rate"] / 10
         fit = train_classifier(
             model, data.train, data.val, seed=seed, checkpoint_dir=ckpt, description=name, **baseline_recipe
