@@ -39,7 +39,7 @@ print(f"secret s           = {s}")
 print(f"Simon recovered    = {int_to_bits(int(result.s), n)} after {int(result.runs)} runs "
       f"(+2 classical checks)")
 
-# The CNOT oracle and the gather oracle give the same final state.
+# The CNOT circuit and the blocked Simon pipeline give the same final state.
 by_gates = run_circuit(zero_state(2 * n), simon_circuit(s))
 by_table = simon_state(simon_table(s), n)
 print(f"gate vs table state, max |difference| = {float(jnp.max(jnp.abs(by_gates - by_table))):.1e}")

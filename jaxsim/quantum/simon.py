@@ -41,7 +41,7 @@ from jaxtyping import Array, ArrayLike, Complex, Float, Int, PRNGKeyArray
 from jaxsim.quantum.circuit import Circuit, hadamard
 from jaxsim.quantum.gf2 import echelon_ranks, null_vector
 from jaxsim.quantum.measure import sample_from_probabilities
-from jaxsim.quantum.oracle import apply_oracle_flat, check_secret, simon_oracle_ops
+from jaxsim.quantum.oracle import check_secret, simon_oracle_ops
 from jaxsim.quantum.state import MAX_QUBITS, check_memory, complex_dtype
 from jaxsim.quantum.walsh import walsh_hadamard_flat
 
@@ -63,9 +63,13 @@ __all__ = [
 FOUND, ONE_TO_ONE, NEED_MORE_RUNS = 0, 1, 2
 """Status codes of :class:`SimonResult`."""
 
-STATE_BUFFERS = 2.5
-"""Peak memory of :func:`simon_probabilities` in state buffers, an estimate: two buffers for
-the out-of-place passes plus the probability reduction's workspace."""
+STATE_BUFFERS = 1.25
+"""Peak memory of :func:`simon_state` in state buffers, an estimate: the output buffer, which
+the column blocks are written into in place, plus workspace."""
+
+BLOCK_AMPLITUDES = 1 << 18
+"""Amplitudes per column block of the final Hadamard layer (1 MiB in float32), small enough
+that a block stays in one core's L2 cache through all ``n`` butterfly stages."""
 
 
 class SimonResult(eqx.Module):
@@ -84,10 +88,13 @@ class SimonResult(eqx.Module):
     queries: Int[Array, ""]
 
 
-def _check_n(n: int, limit_bytes: int | None) -> None:
+def _check_n(n: int) -> None:
     if not 1 <= n <= MAX_QUBITS // 2:
         raise ValueError(f"Simon's problem is simulated for 1 <= n <= {MAX_QUBITS // 2} bits, got n={n}.")
-    check_memory(2 * n, n_buffers=STATE_BUFFERS, limit_bytes=limit_bytes, label=f"Simon's algorithm with n={n} ({2 * n} qubits)")
+
+
+def _label(n: int) -> str:
+    return f"Simon's algorithm with n={n} ({2 * n} qubits)"
 
 
 def _check_table(table: ArrayLike, n: int) -> Array:
@@ -109,25 +116,59 @@ def simon_circuit(s: Sequence[int]) -> Circuit:
     return Circuit.from_ops(2 * n, layer + simon_oracle_ops(s) + layer)
 
 
-def _simon_state_flat(one: Array, table: Array, n: int) -> Array:
-    # The amplitude 1 of |0...0> arrives as an argument: a state built from constants alone
-    # would make XLA spend seconds constant-folding the transforms applied to it.
-    x_register = tuple(range(n))
-    psi = jnp.zeros(1 << (2 * n), one.dtype).at[0].set(one)
-    psi = walsh_hadamard_flat(psi, x_register, 2 * n)
-    psi = apply_oracle_flat(psi, table, n)
-    return walsh_hadamard_flat(psi, x_register, 2 * n)
+def _block_width(n: int) -> int:
+    """Return the number of output-register columns per block: a power of two in [1, 2^n]."""
+    return max(1, min(1 << n, BLOCK_AMPLITUDES >> n))
+
+
+def _final_columns(amplitude: Array, table: Array, n: int, start: Array, width: int) -> Array:
+    """Return the columns ``a = start .. start + width - 1`` of the final state ``psi[x, a]``.
+
+    The first Hadamard layer acts on ``|0^n>`` and gives the uniform superposition
+    ``2^(-n/2) sum_x |x>``; the oracle then maps ``|x>|0>`` to ``|x>|f(x)>``. So after the
+    oracle ``psi[x, a] = 2^(-n/2) [a = f(x)]``, which each block builds from the table. The
+    last Hadamard layer acts on ``x`` alone, the row index, so every column transforms on its
+    own: the block runs all ``n`` butterfly stages while it sits in cache.
+    """
+    rows = 1 << n
+    columns = start + jax.lax.broadcasted_iota(jnp.uint32, (rows, width), 1)
+    block = jnp.where(columns == table[:, None], amplitude, jnp.zeros((), amplitude.dtype))
+    qubits = n + width.bit_length() - 1
+    return walsh_hadamard_flat(block.reshape(-1), tuple(range(n)), qubits).reshape(rows, width)
+
+
+def _amplitude(one: Array, n: int) -> Array:
+    # Every gate of Simon's circuit has a real matrix and the initial state is real, so the
+    # amplitudes are real; the blocks are computed in the real dtype of ``one``'s precision.
+    # ``one`` arrives as an argument: amplitudes built from constants alone would make XLA
+    # spend seconds constant-folding the transforms applied to them.
+    return jnp.real(one) * (2.0 ** (-n / 2))
 
 
 @functools.partial(jax.jit, static_argnames="n")
 def _simon_state(one, table, n):
-    return _simon_state_flat(one, table, n).reshape((2,) * (2 * n))
+    rows, width = 1 << n, _block_width(n)
+    amplitude = _amplitude(one, n)
+
+    def write_block(j, psi):
+        start = (j * width).astype(jnp.uint32)
+        block = _final_columns(amplitude, table, n, start, width).astype(one.dtype)
+        return jax.lax.dynamic_update_slice(psi, block, (jnp.int32(0), (j * width).astype(jnp.int32)))
+
+    psi = jax.lax.fori_loop(0, rows // width, write_block, jnp.zeros((rows, rows), one.dtype))
+    return psi.reshape((2,) * (2 * n))
 
 
 @functools.partial(jax.jit, static_argnames="n")
 def _simon_probabilities(one, table, n):
-    psi = _simon_state_flat(one, table, n).reshape(1 << n, 1 << n)
-    return jnp.sum(jnp.abs(psi) ** 2, axis=1)
+    rows, width = 1 << n, _block_width(n)
+    amplitude = _amplitude(one, n)
+
+    def add_block(j, probs):
+        block = _final_columns(amplitude, table, n, (j * width).astype(jnp.uint32), width)
+        return probs + jnp.sum(block * block, axis=1)
+
+    return jax.lax.fori_loop(0, rows // width, add_block, jnp.zeros(rows, amplitude.dtype))
 
 
 def _one() -> Array:
@@ -137,7 +178,10 @@ def _one() -> Array:
 def simon_state(table: Int[ArrayLike, " 2**n"], n: int, *, limit_bytes: int | None = None) -> Complex[Array, "..."]:
     """Run Simon's circuit with the oracle of ``table`` and return the final state.
 
-    Hadamard layers use the fast Walsh-Hadamard transform and the oracle is one gather.
+    The state after the oracle is written down from the table (the first Hadamard layer acts
+    on ``|0^n>``), and the last Hadamard layer runs as a fast Walsh-Hadamard transform over
+    blocks of output-register columns, each of which stays in cache. The peak is about one
+    state buffer (2 GiB at n = 14 in complex64).
 
     Returns:
         Shape ``(2,) * 2n``; qubits ``0..n-1`` are ``x``, ``n..2n-1`` are ``a``.
@@ -146,20 +190,26 @@ def simon_state(table: Int[ArrayLike, " 2**n"], n: int, *, limit_bytes: int | No
         ValueError: for a bad ``n`` or table, or when the state does not fit in memory
             (``limit_bytes``, default ``MemAvailable``); raised before allocating.
     """
-    _check_n(n, limit_bytes)
+    _check_n(n)
+    check_memory(2 * n, n_buffers=STATE_BUFFERS, limit_bytes=limit_bytes, label=_label(n))
     return _simon_state(_one(), _check_table(table, n), n)
 
 
 def simon_probabilities(table: Int[ArrayLike, " 2**n"], n: int, *, limit_bytes: int | None = None) -> Float[Array, " 2**n"]:
     """Return the distribution of the measured ``z`` over ``{0,1}^n`` for the oracle ``table``.
 
-    The state lives only inside one jitted call, so the peak is about two state buffers of
-    ``2n`` qubits (2 GiB each at n = 14 in complex64).
+    ``P(z) = sum_a |psi[z, a]|^2``. Every amplitude of the final state is computed, one block of
+    output-register columns at a time, and each block is reduced while it is in cache, so the
+    state is never held whole: memory is the table plus a few blocks of
+    :data:`BLOCK_AMPLITUDES` amplitudes.
 
     Raises:
-        ValueError: as for :func:`simon_state`.
+        ValueError: for a bad ``n`` or table, or when the blocks do not fit in ``limit_bytes``
+            (default ``MemAvailable``); raised before allocating.
     """
-    _check_n(n, limit_bytes)
+    _check_n(n)
+    width = _block_width(n)
+    check_memory(n + width.bit_length() - 1, n_buffers=4, limit_bytes=limit_bytes, label=_label(n))
     return _simon_probabilities(_one(), _check_table(table, n), n)
 
 

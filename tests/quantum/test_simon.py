@@ -33,6 +33,23 @@ def test_circuit_and_fused_state_agree():
     assert np.abs(np.asarray(by_gates) - np.asarray(fused)).max() < 1e-6
 
 
+def test_blocked_state_equals_gather_and_walsh_passes():
+    # n = 10 splits the output register into 4 blocks of 256 columns each.
+    from jaxsim.quantum import apply_oracle, walsh_hadamard
+    from jaxsim.quantum.simon import _block_width
+
+    n = 10
+    assert (1 << n) // _block_width(n) > 1
+    table = simon_table((1, 0, 0, 1, 1, 0, 1, 0, 0, 1), jax.random.key(4))
+    x_register = tuple(range(n))
+    psi = walsh_hadamard(zero_state(2 * n), x_register)
+    psi = walsh_hadamard(apply_oracle(psi, table, n), x_register)
+    blocked = simon_state(table, n)
+    assert np.abs(np.asarray(psi) - np.asarray(blocked)).max() < 1e-6
+    probs = np.abs(np.asarray(psi).reshape(1 << n, 1 << n)) ** 2
+    assert np.abs(probs.sum(axis=1) - np.asarray(simon_probabilities(table, n))).max() < 1e-6
+
+
 @pytest.mark.parametrize("s", [(1, 1, 0, 1), (0, 0, 0, 1), (0, 1, 1, 0, 1, 0, 0)])
 def test_outcomes_uniform_on_orthogonal_space(s):
     n = len(s)
@@ -128,8 +145,17 @@ def test_success_curve_same_on_one_and_four_devices():
 
 
 def test_memory_error_names_n_before_allocating():
+    # The final state at n = 14 is 2 GiB in complex64.
     with pytest.raises(ValueError, match=r"n=14 \(28 qubits\) needs about"):
-        simon_probabilities(np.arange(1 << 14), 14, limit_bytes=2**30)
+        simon_state(np.arange(1 << 14), 14, limit_bytes=2**30)
+
+
+def test_probabilities_need_blocks_not_the_state():
+    # Four blocks of 2^18 amplitudes, counted as complex64: 8 MiB.
+    with pytest.raises(ValueError, match="needs about"):
+        simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**20)
+    probs = simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**23)
+    assert np.abs(np.asarray(probs) - 2.0**-10).max() < 1e-6
 
 
 def test_wrong_table_length_raises():
@@ -139,7 +165,7 @@ def test_wrong_table_length_raises():
 
 @pytest.mark.slow
 def test_recovers_secret_at_n14():
-    # 28 qubits: two complex64 state buffers of 2 GiB each; about 5 GiB peak.
+    # 28 qubits: the probabilities are computed block by block, so the 2 GiB state is never held.
     n = 14
     rng = np.random.default_rng(14)
     s = tuple(int(b) for b in rng.integers(0, 2, n))
@@ -151,9 +177,9 @@ def test_recovers_secret_at_n14():
 def test_simon_pipeline_traces_once_per_n():
     from helpers import TraceCounter
 
-    from jaxsim.quantum.simon import _simon_state_flat
+    from jaxsim.quantum.simon import _simon_probabilities
 
-    counter = TraceCounter(lambda one, table: _simon_state_flat(one, table, 4))
+    counter = TraceCounter(lambda one, table: _simon_probabilities.__wrapped__(one, table, 4))
     jitted = jax.jit(counter)
     one = jnp.ones((), jnp.complex64)
     for s in [(1, 0, 0, 1), (0, 1, 1, 1), (0, 0, 0, 0)]:
