@@ -17,7 +17,7 @@ Bandwidth of ``jaxsim``: one read and one write of the complex64 state of ``2n``
 bytes that a copy of the state moves), divided by the run time, against a numpy copy of the
 same state, the machine's practical memory bandwidth. The fraction is thus the copy time
 over the simulation time. The pipeline computes every amplitude but keeps each block in
-cache, so it never streams the whole state through memory; the copy is the yardstick of a
+cache, so it never streams the whole state through memory. The copy is the yardstick of a
 simulator that does.
 
 A peer (and ``jaxsim-gates``) is skipped at larger ``n`` once one of its circuits took more

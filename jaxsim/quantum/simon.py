@@ -139,9 +139,9 @@ def _final_columns(amplitude: Array, table: Array, n: int, start: Array, width: 
 
 def _amplitude(one: Array, n: int) -> Array:
     # Every gate of Simon's circuit has a real matrix and the initial state is real, so the
-    # amplitudes are real; the blocks are computed in the real dtype of ``one``'s precision.
-    # ``one`` arrives as an argument: amplitudes built from constants alone would make XLA
-    # spend seconds constant-folding the transforms applied to them.
+    # blocks are computed in the real dtype of ``one``'s precision.
+    # ``one`` arrives as an argument because XLA would spend seconds constant-folding
+    # transforms of amplitudes built from constants alone.
     return jnp.real(one) * (2.0 ** (-n / 2))
 
 
