@@ -61,7 +61,7 @@ def _settings(quick: bool) -> dict:
             "classical_trials": 60,
             "energy_n_max": 200.0,
         }
-    # The blocked pipeline takes well under a second per instance at n = 14.
+    # An instance at n = 14 takes about two seconds with the blocked pipeline.
     instances = {n: 10 for n in range(2, 15)}
     return {
         "recovery_n": list(range(2, 15)),
