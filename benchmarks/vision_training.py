@@ -3,7 +3,9 @@
 Both sides build the same network (Sandler et al. 2018, arXiv:1801.04381, Table 2, with 10
 classes), run the same step (forward, softmax cross-entropy, backward, SGD with momentum 0.9)
 on the same random batch, and report steps per second from the median step time. The JAX
-compile time is reported apart; every JAX step ends in ``block_until_ready``.
+compile time is reported apart; every JAX step ends in ``block_until_ready``. PyTorch runs
+twice, with the default NCHW memory format and with ``channels_last`` (NHWC, which takes
+oneDNN's faster depthwise kernels on CPU), and the faster of the two is the peer.
 
 Run: ``PYTHONPATH=. /work/venv-bench/bin/python benchmarks/vision_training.py [--quick]``.
 """
@@ -58,7 +60,8 @@ def _rates(stats) -> dict:
     return {"median_step_s": stats.median_s, "iqr_step_s": stats.iqr_s, "steps_per_s": 1.0 / stats.median_s, "steps": len(stats.times_s)}
 
 
-def time_torch(steps: int, x: np.ndarray, y: np.ndarray) -> dict:
+def time_torch(steps: int, x: np.ndarray, y: np.ndarray, channels_last: bool = False) -> dict:
+    """Time PyTorch's step; ``channels_last`` stores activations and weights as NHWC."""
     import torch
     from torch import nn
 
@@ -86,8 +89,11 @@ def time_torch(steps: int, x: np.ndarray, y: np.ndarray) -> dict:
     layers += conv_bn(width, 1280, 1, 1) + [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1280, CLASSES)]
     net = nn.Sequential(*layers)
     net.train()
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        xt = xt.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     yt = torch.from_numpy(y.astype(np.int64))
 
     def step():
@@ -104,7 +110,8 @@ def time_torch(steps: int, x: np.ndarray, y: np.ndarray) -> dict:
         step()
         times.append(time.perf_counter() - start)
     stats = summarize_times(0.0, times)
-    return {"params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__, "threads": torch.get_num_threads(), **_rates(stats)}
+    return {"params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "memory_format": "channels_last" if channels_last else "contiguous", **_rates(stats)}
 
 
 def main() -> None:
@@ -118,12 +125,14 @@ def main() -> None:
     y = rng.integers(0, CLASSES, BATCH).astype(np.int32)
     load_before = os.getloadavg()
     jax_result = time_jaxsim(steps, x, y)
-    torch_result = time_torch(steps, x, y)
+    torch_runs = [time_torch(steps, x, y, channels_last=False), time_torch(steps, x, y, channels_last=True)]
+    torch_result = max(torch_runs, key=lambda run: run["steps_per_s"])
     result = {
         "benchmark": "MobileNetV2 training step, 32x32 input, batch 64, 10 classes, SGD momentum",
         "quick": args.quick,
         "jaxsim": jax_result,
         "pytorch": torch_result,
+        "pytorch_both_memory_formats": torch_runs,
         "ratio_steps_per_s_jaxsim_over_pytorch": jax_result["steps_per_s"] / torch_result["steps_per_s"],
         "environment": {**environment_record(), "loadavg_before": list(load_before), "loadavg_after": list(os.getloadavg())},
     }
