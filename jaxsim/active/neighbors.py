@@ -163,17 +163,10 @@ def _cell_table(
     return table, coords, jnp.max(counts)
 
 
-def _candidates(
-    positions: Float[Array, "n d"], grid: CellGrid, half: bool = False
-) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
-    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count.
-
-    With ``half``, only the own cell (the first ``cell_capacity`` columns) and the forward half of
-    the adjacent cells are returned, so that each pair appears once after ``j > i`` is imposed in
-    the own cell.
-    """
+def _candidates(positions: Float[Array, "n d"], grid: CellGrid) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
+    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count."""
     table, coords, max_count = _cell_table(positions, grid)
-    stencil = jnp.asarray(_stencil(grid.dim, half))
+    stencil = jnp.asarray(_stencil(grid.dim))
     around = jnp.mod(coords[:, None, :] + stencil[None, :, :], grid.cells_per_side)
     cells = _flat_cell(around, grid)
     candidates = table[cells].reshape(positions.shape[0], -1)
