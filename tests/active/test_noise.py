@@ -82,3 +82,29 @@ def test_float64_falls_back_to_jax_random_normal(x64):
     drawn = standard_normal(key, (6,), jnp.float64)
     assert drawn.dtype == jnp.float64
     np.testing.assert_array_equal(drawn, jax.random.normal(key, (6,), jnp.float64))
+
+
+def test_threefry_equals_jax_hash():
+    from jax.extend import random as jex_random
+
+    from jaxsim.active.noise import threefry_2x32
+
+    words = jax.random.key_data(jax.random.key(11))
+    counters = jnp.arange(2 * 37, dtype=jnp.uint32) * jnp.uint32(2654435761)
+    expected = jex_random.threefry_2x32(words, counters)
+    np.testing.assert_array_equal(jnp.concatenate(threefry_2x32(words, counters[:37], counters[37:])), expected)
+
+
+@pytest.mark.parametrize("make_key", [jax.random.key, jax.random.PRNGKey])
+def test_fold_in_equals_jax_fold_in(make_key):
+    from jaxsim.active.noise import fold_in
+
+    key = make_key(13)
+    for data in (0, 1, 7, 2**20 + 3, 2**31 - 1):
+        expected = jax.random.fold_in(key, data)
+        np.testing.assert_array_equal(jax.random.key_data(fold_in(key, jnp.int32(data))), jax.random.key_data(expected))
+    steps = jnp.arange(5, dtype=jnp.int32)
+    batched = jax.vmap(lambda t: jax.random.key_data(fold_in(key, t)))(steps)
+    np.testing.assert_array_equal(batched, jax.vmap(lambda t: jax.random.key_data(jax.random.fold_in(key, t)))(steps))
+    rbg = jax.random.key(1, impl="rbg")
+    np.testing.assert_array_equal(jax.random.key_data(fold_in(rbg, 3)), jax.random.key_data(jax.random.fold_in(rbg, 3)))
