@@ -198,7 +198,8 @@ def _forces_from_pairs(
     components = []
     for delta in deltas:
         force = scale * delta
-        components.append(jnp.zeros(n, force.dtype).at[first].add(force, mode="drop").at[second].add(-force, mode="drop"))
+        component = jnp.zeros(n, force.dtype).at[first].add(force, mode="drop")
+        components.append(component.at[second].add(-force, mode="drop"))
     return jnp.stack(components, axis=-1)
 
 

@@ -312,7 +312,8 @@ def _unpack_hits(
             out = out.at[0, position].set(index, mode="drop").at[1, position].set(neighbor, mode="drop")
         else:
             out = out.at[:, k].set(jnp.where(found, neighbor, n), mode="drop")
-        cleared = jnp.where(jnp.arange(remaining.shape[0])[:, None] == word[None, :], remaining & (remaining - jnp.uint32(1)), remaining)
+        taken = jnp.arange(remaining.shape[0])[:, None] == word[None, :]
+        cleared = jnp.where(taken, remaining & (remaining - jnp.uint32(1)), remaining)
         return cleared, k + 1, out
 
     _, _, out = jax.lax.while_loop(pending, take_lowest, (words.T, jnp.zeros((), jnp.int32), out))
