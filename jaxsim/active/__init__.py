@@ -19,7 +19,9 @@ joined by harmonic springs. Dynamics (:mod:`~jaxsim.active.models`, :mod:`~jaxsi
 with ``system.init(key, positions)`` and ``system.step(state, neighbors, key)``. The driver
 (:mod:`~jaxsim.active.simulate`): ``run(system, state, key, n_steps, ...)`` with snapshots,
 overflow recovery, NaN detection and checkpoints, ``advance`` for a pure jittable loop, and
-``run_ensemble`` over PRNG keys sharded across devices.
+``run_ensemble`` over PRNG keys sharded across devices. Noise (:mod:`~jaxsim.active.noise`):
+``fold_in`` and ``standard_normal`` compute step keys and normal variates with an unrolled
+Threefry-2x32 hash, which XLA on CPU runs faster than ``jax.random``'s rolled loop.
 """
 
 from jaxsim.active.forces import (

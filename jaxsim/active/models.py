@@ -28,6 +28,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from jaxsim.active.forces import PairPotential, pair_forces, spring_forces, trap_forces
 from jaxsim.active.neighbors import NeighborList
+from jaxsim.active.noise import standard_normal
 from jaxsim.active.space import Space
 
 __all__ = ["ABP", "ABPState", "AOUP", "AOUPState", "System"]
@@ -101,7 +102,7 @@ class AOUP(eqx.Module):
 
     def step(self, state: AOUPState, forces: Float[Array, "n d"], key: PRNGKeyArray, dt: Float[ArrayLike, ""]) -> AOUPState:
         """Advance by ``dt`` given the deterministic ``forces`` at the start of the step."""
-        noise = jax.random.normal(key, (2, *state.positions.shape), state.positions.dtype)
+        noise = standard_normal(key, (2, *state.positions.shape), state.positions.dtype)
         drift = self.v0 * state.propulsion + forces
         positions = state.positions + drift * dt + jnp.sqrt(2.0 * self.eps * dt) * noise[0]
         decay = jnp.exp(-self.gamma * dt)
@@ -144,7 +145,7 @@ class ABP(eqx.Module):
     def step(self, state: ABPState, forces: Float[Array, "n 2"], key: PRNGKeyArray, dt: Float[ArrayLike, ""]) -> ABPState:
         """Advance by ``dt`` given the deterministic ``forces`` at the start of the step."""
         n = state.positions.shape[0]
-        noise = jax.random.normal(key, (n, 3), state.positions.dtype)
+        noise = standard_normal(key, (n, 3), state.positions.dtype)
         heading = jnp.stack([jnp.cos(state.angles), jnp.sin(state.angles)], axis=-1)
         drift = self.v0 * heading + forces
         kick = jnp.sqrt(2.0 * self.translational_diffusion * dt) * noise[:, :2]

@@ -18,6 +18,11 @@ a cell (which costs only capacity, never a missed neighbour). Grids with fewer t
 side, and systems for which ``method="dense"`` is requested, use the dense O(N^2) search, which also
 serves as the oracle in tests.
 
+A cell-list build sorts the particles by cell, measures each one against the slots of its
+stencil cells and packs the hits as bits. A ``while_loop`` then takes the lowest set bit of every
+particle per pass, so its passes number the largest neighbour count, and no prefix sum or
+scatter runs over the padded candidates.
+
 Padded entries of an index array hold the sentinel ``n`` (the particle count).
 """
 
@@ -132,34 +137,41 @@ def _stencil(dim: int, half: bool = False) -> np.ndarray:
     return np.asarray(offsets, dtype=np.int32)
 
 
+def _sort_by_cell(cell: Int[Array, " n"], n_cells: int) -> tuple[Int[Array, " n"], Int[Array, " n"]]:
+    """Return ``(order, sorted_cell)``: particle indices ordered by cell, ties by index."""
+    n = cell.shape[0]
+    if n * n_cells <= 2**32:
+        # One sort of the key cell * n + index: XLA on CPU sorts a single integer operand about six
+        # times faster than the key-value pair that a stable argsort needs (measured at n = 4096).
+        key = jnp.sort(cell.astype(jnp.uint32) * jnp.uint32(n) + jnp.arange(n, dtype=jnp.uint32))
+        return (key % jnp.uint32(n)).astype(jnp.int32), (key // jnp.uint32(n)).astype(jnp.int32)
+    order = jnp.argsort(cell, stable=True).astype(jnp.int32)
+    return order, cell[order]
+
+
 def _cell_table(
     positions: Float[Array, "n d"], grid: CellGrid
 ) -> tuple[Int[Array, "cells c"], Int[Array, "n d"], Int[Array, ""]]:
-    """Bin particles into cells; return ``(table, cell coordinates, largest cell count)``."""
+    """Bin particles into cells; return ``(table, cell coordinates, largest cell count)``.
+
+    Row ``c`` of the table lists the particles in cell ``c`` in ascending order, padded with ``n``.
+    """
     n = positions.shape[0]
     coords = _cell_coordinates(positions, grid)
     cell = _flat_cell(coords, grid)
     counts = jnp.zeros(grid.n_cells, jnp.int32).at[cell].add(1)
-    order = jnp.argsort(cell, stable=True)
-    sorted_cell = cell[order]
+    order, sorted_cell = _sort_by_cell(cell, grid.n_cells)
     starts = jnp.cumsum(counts) - counts
     rank = jnp.arange(n, dtype=jnp.int32) - starts[sorted_cell]
     table = jnp.full((grid.n_cells, grid.cell_capacity), n, jnp.int32)
-    table = table.at[sorted_cell, rank].set(order.astype(jnp.int32), mode="drop")
+    table = table.at[sorted_cell, rank].set(order, mode="drop")
     return table, coords, jnp.max(counts)
 
 
-def _candidates(
-    positions: Float[Array, "n d"], grid: CellGrid, half: bool = False
-) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
-    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count.
-
-    With ``half``, only the own cell (the first ``cell_capacity`` columns) and the forward half of
-    the adjacent cells are returned, so that each pair appears once after ``j > i`` is imposed in
-    the own cell.
-    """
+def _candidates(positions: Float[Array, "n d"], grid: CellGrid) -> tuple[Int[Array, "n m"], Int[Array, ""]]:
+    """Return every particle in the ``3**d`` cells around each particle, and the largest cell count."""
     table, coords, max_count = _cell_table(positions, grid)
-    stencil = jnp.asarray(_stencil(grid.dim, half))
+    stencil = jnp.asarray(_stencil(grid.dim))
     around = jnp.mod(coords[:, None, :] + stencil[None, :, :], grid.cells_per_side)
     cells = _flat_cell(around, grid)
     candidates = table[cells].reshape(positions.shape[0], -1)
@@ -211,6 +223,101 @@ def _compact_pairs(
     pairs = jnp.full((2, capacity), n, jnp.int32)
     pairs = pairs.at[0, slot].set(first, mode="drop").at[1, slot].set(candidates.reshape(-1), mode="drop")
     return pairs, jnp.sum(flat_valid, dtype=jnp.int32)
+
+
+def _ctz(x: Array) -> Array:
+    """Count the trailing zero bits of each nonzero ``uint32``."""
+    lowest = x & (~x + jnp.uint32(1))
+    return jax.lax.population_count(lowest - jnp.uint32(1)).astype(jnp.int32)
+
+
+def _cell_hits(
+    positions: Float[Array, "n d"], space: Space, grid: CellGrid, radius: float, half: bool
+) -> tuple[Array, Int[Array, "cells c"], Int[Array, "n w"], Int[Array, ""]]:
+    """Mark the candidates within ``radius`` as bits: one ``uint32`` word per 32 slots of a cell.
+
+    Bit ``b`` of word ``q`` of particle ``i`` is slot ``32 (q mod chunks) + b`` of the
+    cell ``cells[i, q // chunks]`` of the stencil around ``i``, with ``chunks = ceil(c / 32)``.
+    The candidates' coordinates come from per-cell tables gathered row by row, which XLA on CPU
+    does far faster than one gather per candidate. With ``half``, the stencil is the forward half
+    and only ``j > i`` counts in the own cell, so that each pair is marked once.
+
+    Returns:
+        ``(words (n, w * chunks), table, cells (n, w), largest cell count)``.
+    """
+    n, dim = positions.shape
+    capacity = grid.cell_capacity
+    wrapped = space.wrap(positions)
+    table, coords, max_count = _cell_table(wrapped, grid)
+    stencil = jnp.asarray(_stencil(dim, half))
+    cells = _flat_cell(jnp.mod(coords[:, None, :] + stencil[None, :, :], grid.cells_per_side), grid)
+    candidates = table[cells]  # (n, w, c)
+    safe_table = jnp.minimum(table, n - 1)
+    distance2 = jnp.zeros(candidates.shape, positions.dtype)
+    for axis in range(dim):
+        coordinate = wrapped[:, axis]
+        delta = space.wrapped_displacement(coordinate[safe_table][cells], coordinate[:, None, None])
+        distance2 = distance2 + delta * delta
+    index = jnp.arange(n, dtype=jnp.int32)[:, None, None]
+    allowed = candidates != index
+    if half:
+        own = jnp.arange(stencil.shape[0])[None, :, None] == 0
+        allowed = jnp.where(own, candidates > index, allowed)
+    hits = (candidates < n) & allowed & (distance2 < radius**2)
+    chunks = -(-capacity // 32)
+    if chunks > 1:
+        hits = jnp.pad(hits, ((0, 0), (0, 0), (0, 32 * chunks - capacity)))
+    hits = hits.reshape(n, stencil.shape[0], chunks, -1).astype(jnp.uint32)
+    shifts = jnp.arange(hits.shape[-1], dtype=jnp.uint32)
+    words = jnp.sum(hits << shifts, axis=-1, dtype=jnp.uint32).reshape(n, -1)
+    return words, table, cells, max_count
+
+
+def _unpack_hits(
+    words: Array, table: Int[Array, "cells c"], cells: Int[Array, "n w"], capacity: int, pairs: bool
+) -> tuple[Int[Array, "..."], Int[Array, ""]]:
+    """Turn hit bits into neighbour indices; return them and the count that had to fit ``capacity``.
+
+    Each pass of a ``while_loop`` takes the lowest set bit of every particle, so the number of
+    passes is the largest neighbour count. Neighbours keep the order of the stencil and the
+    cell rows. ``pairs``: a ``(2, capacity)`` array of ``(i, j)`` in the order of ``i``, and the
+    number of pairs. Otherwise: rows of shape ``(n, capacity)`` and the largest row count.
+    """
+    n = words.shape[0]
+    chunks = words.shape[1] // cells.shape[1]
+    counts = jnp.sum(jax.lax.population_count(words), axis=1, dtype=jnp.int32)
+    index = jnp.arange(n, dtype=jnp.int32)
+    if pairs:
+        offsets = jnp.cumsum(counts) - counts
+        out = jnp.full((2, capacity), n, jnp.int32)
+        needed = jnp.sum(counts)
+    else:
+        out = jnp.full((n, capacity), n, jnp.int32)
+        needed = jnp.max(counts)
+
+    def pending(carry):
+        return jnp.any(carry[0] != 0)
+
+    def take_lowest(carry):
+        remaining, k, out = carry
+        nonzero = remaining != 0
+        word = jnp.argmax(nonzero, axis=0).astype(jnp.int32)
+        bits = jnp.take_along_axis(remaining, word[None, :], axis=0)[0]
+        slot = 32 * (word % chunks) + _ctz(bits)
+        cell = jnp.take_along_axis(cells, (word // chunks)[:, None], axis=1)[:, 0]
+        neighbor = table[cell, jnp.minimum(slot, table.shape[1] - 1)]
+        found = jnp.any(nonzero, axis=0)
+        if pairs:
+            position = jnp.where(found, offsets + k, capacity)
+            out = out.at[0, position].set(index, mode="drop").at[1, position].set(neighbor, mode="drop")
+        else:
+            out = out.at[:, k].set(jnp.where(found, neighbor, n), mode="drop")
+        taken = jnp.arange(remaining.shape[0])[:, None] == word[None, :]
+        cleared = jnp.where(taken, remaining & (remaining - jnp.uint32(1)), remaining)
+        return cleared, k + 1, out
+
+    _, _, out = jax.lax.while_loop(pending, take_lowest, (words.T, jnp.zeros((), jnp.int32), out))
+    return out, needed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -359,16 +466,15 @@ def _build(positions: Float[Array, "n d"], space: Space, spec: NeighborSpec) -> 
         candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
         max_cell = jnp.zeros((), jnp.int32)
         cell_overflow = jnp.zeros((), bool)
-        ordered = n if half else 0
+        valid = _pair_valid(positions, candidates, space, spec.radius, n if half else 0)
+        if half:
+            indices, max_neighbors = _compact_pairs(candidates, valid, spec.capacity)
+        else:
+            indices, max_neighbors = _compact(candidates, valid, spec.capacity)
     else:
-        candidates, max_cell = _candidates(positions, spec.grid, half)
+        words, table, cells, max_cell = _cell_hits(positions, space, spec.grid, spec.radius, half)
         cell_overflow = max_cell > spec.grid.cell_capacity
-        ordered = spec.grid.cell_capacity if half else 0
-    valid = _pair_valid(positions, candidates, space, spec.radius, ordered)
-    if half:
-        indices, max_neighbors = _compact_pairs(candidates, valid, spec.capacity)
-    else:
-        indices, max_neighbors = _compact(candidates, valid, spec.capacity)
+        indices, max_neighbors = _unpack_hits(words, table, cells, spec.capacity, half)
     return NeighborList(
         indices=indices,
         reference_positions=positions,
@@ -460,14 +566,12 @@ def _max_pair_count(positions: Float[Array, "n d"], space: Space, spec: Neighbor
     half = spec.format == "pairs"
     if spec.grid is None:
         candidates = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32)[None, :], (n, n))
-        ordered = n if half else 0
+        valid = _pair_valid(positions, candidates, space, spec.radius, n if half else 0)
+        counts = jnp.sum(valid, axis=1, dtype=jnp.int32)
     else:
-        candidates, _ = _candidates(positions, spec.grid, half)
-        ordered = spec.grid.cell_capacity if half else 0
-    valid = _pair_valid(positions, candidates, space, spec.radius, ordered)
-    if half:
-        return jnp.sum(valid, dtype=jnp.int32)
-    return jnp.max(jnp.sum(valid, axis=1, dtype=jnp.int32))
+        words, _, _, _ = _cell_hits(positions, space, spec.grid, spec.radius, half)
+        counts = jnp.sum(jax.lax.population_count(words), axis=1, dtype=jnp.int32)
+    return jnp.sum(counts) if half else jnp.max(counts)
 
 
 def grow(spec: NeighborSpec, neighbors: NeighborList | None = None, *, factor: float = 2.0, n: int | None = None) -> NeighborSpec:

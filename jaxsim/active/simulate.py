@@ -34,6 +34,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from jaxsim.active.models import ABPState, AOUPState, System
 from jaxsim.active.neighbors import CellGrid, NeighborList, NeighborSpec, allocate, build, grow, update
+from jaxsim.active.noise import fold_in
 from jaxsim.core.checkpoint import Checkpointer
 from jaxsim.core.ensemble import ensemble_keys
 from jaxsim.core.progress import progress_bar
@@ -109,7 +110,7 @@ def _one_step(system: System, key: PRNGKeyArray, carry, step: Int[Array, ""]):
     state, neighbors, health = carry
     if neighbors is not None:
         neighbors = update(neighbors, state.positions, system.space)
-    state = system.step(state, neighbors, jax.random.fold_in(key, step))
+    state = system.step(state, neighbors, fold_in(key, step))
     finite = jnp.all(jnp.isfinite(state.positions), axis=-1)
     first = (health.bad_step < 0) & ~jnp.all(finite)
     health = _Health(

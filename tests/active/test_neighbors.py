@@ -317,3 +317,50 @@ def test_pair_format_overflow_and_grow():
     )
     with pytest.raises(ValueError, match="format"):
         neighbor_spec(box, 400, 1.0, 0.3, format="csr")
+
+
+@pytest.mark.parametrize("format", ["rows", "pairs"])
+def test_cells_wider_than_one_bit_word_equal_dense(format):
+    # A cell capacity of 40 takes two 32-bit words of hit bits per stencil cell.
+    n = 300
+    box = periodic_box(n, 0.5, 0.5)
+    positions = _clustered(jax.random.key(40), n, box)
+    spec = neighbor_spec(box, n, 1.0, 0.3, capacity=n * n // 2 if format == "pairs" else n, cell_capacity=40,
+                         format=format)
+    neighbors = build(positions, box, spec)
+    assert not bool(neighbors.overflow)
+    expected = np.asarray(dense_neighbor_indices(positions, box, 1.3))
+    matrix = _pair_format_matrix if format == "pairs" else _pair_matrix
+    np.testing.assert_array_equal(matrix(neighbors.indices, n), expected)
+
+
+def test_cell_rows_list_neighbours_in_stencil_order():
+    # Rows hold the neighbours in the order of the stencil cells and, within a cell, of the index.
+    n = 400
+    box = periodic_box(n, 0.5, 0.5)
+    positions = _uniform(jax.random.key(41), n, box)
+    neighbors = allocate(positions, box, cutoff=1.0, skin=0.3)
+    grid = neighbors.spec.grid
+    coords = np.floor(np.mod(np.asarray(positions), box.side) / grid.cell_size).astype(int)
+    coords = np.minimum(coords, grid.cells_per_side - 1)
+    offsets = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+    for i in range(0, n, 37):
+        row = [j for j in np.asarray(neighbors.indices[i]) if j < n]
+        window = []
+        for offset in offsets:
+            cell = (coords[i] + offset) % grid.cells_per_side
+            window += [j for j in row if tuple(coords[j]) == tuple(cell)]
+        assert row == window
+        assert all(np.all(np.diff([j for j in row if tuple(coords[j]) == tuple(c)]) > 0) for c in coords[row])
+
+
+def test_sort_by_cell_fallback_matches_single_key_sort():
+    from jaxsim.active.neighbors import _sort_by_cell
+
+    cell = jax.random.randint(jax.random.key(42), (500,), 0, 60)
+    fast = _sort_by_cell(cell, 60)
+    # A cell count that would overflow the 32-bit key takes the stable argsort instead.
+    slow = _sort_by_cell(cell, 2**32)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
+    np.testing.assert_array_equal(fast[0], np.argsort(np.asarray(cell), kind="stable"))
