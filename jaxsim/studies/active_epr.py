@@ -176,6 +176,9 @@ def _mips_part(report: Report, key) -> None:
     config = ScoreNetConfig(
         dim=2, n_neighbors=k, width=8 if quick else 16, n_blocks=1 if quick else 2, n_heads=2,
         score_positions=False, anchored=False, length_scale=2 * _RADIUS, cutoff=3.0 * _RADIUS,
+        # The linear skip path, fitted in closed form, made the two g-part estimators of this
+        # nonlinear system disagree more (0.10 against 0.018 without it, seed 0).
+        linear_skip=False,
     )
     train = TrainConfig(
         steps=100 if quick else 600, batch_size=4, learning_rate=3e-3, warmup_steps=10 if quick else 50,
