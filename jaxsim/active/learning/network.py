@@ -11,16 +11,18 @@ mixes them and the own token is decoded into the score components of particle ``
 ``eps > 0``), ``d`` more for ``x_i``.
 
 Beside the attention stack runs a linear skip path, linear in the token features with
-coefficients that depend on the neighbour distance only:
+coefficients that depend on a neighbour's radial coordinate ``rho_ij`` only:
 
-    s_skip,i = W_0 f_i + sum_j sum_b phi_b(|r_ij|) W_b f_j,
+    s_skip,i = W_0 f_i + sum_j sum_b phi_b(rho_ij) W_b f_j,
 
-with radial basis functions ``phi_b`` that vanish smoothly at the cutoff. The score of
-a Gaussian density is linear in the states, and in a lattice or fluid its coefficient for a
-neighbour depends mainly on the distance, so this path represents it, and the attention stack
-only learns the nonlinear remainder. Without it the network has to build a linear map out of
-layer norms and softmaxes, and its error in the ``x`` components, which nearly cancel
-against the drift in ``v_x = b_x - eps s_x``, biases the entropy production upwards.
+with radial basis functions ``phi_b`` that vanish smoothly at the cutoff. ``rho_ij`` is the
+separation of the anchors ``|r_ij - u_j + u_i|`` for anchored systems and ``|r_ij|``
+otherwise. The score of a Gaussian density is linear in the states, and on a tethered
+lattice the coefficient of a neighbour depends only on its lattice shell, so this path
+represents that score and the attention stack learns only the nonlinear remainder. Without
+it the network has to build a linear map out of layer norms and softmaxes. Its error in the
+``x`` components, which nearly cancel against the drift in ``v_x = b_x - eps s_x``, then
+biases the entropy production upwards.
 
 Attention over a set without positional encodings is permutation equivariant, and the own
 token is read out, so the score of ``i`` does not depend on the order of its neighbours or

@@ -196,7 +196,7 @@ class TetheredLattice(eqx.Module):
         """Return the exact EPR split into its position and propulsion parts ``(x, g)``.
 
         With ``V = M + D Sigma^{-1}`` (so that ``v = V z``), the part of the components ``A``
-        is ``tr(D_A^{-1} V_A Sigma V_A^T)``, with ``V_A`` the rows of ``V`` in ``A``; the two
+        is ``tr(D_A^{-1} V_A Sigma V_A^T)``, with ``V_A`` the rows of ``V`` in ``A``. The two
         parts sum to :meth:`entropy_production`.
         """
         ref = self.reference

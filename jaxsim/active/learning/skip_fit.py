@@ -12,7 +12,7 @@ non-normalized statistical models by score matching", JMLR 6, 2005) is then a qu
 
 lands on its minimum. Gradient descent with Adam moves each weight by about one learning
 rate per step, so it needs thousands of steps to reach the large coefficients of a stiff
-Gaussian score; the Newton step reaches them at once and leaves the nonlinear remainder to
+Gaussian score. The Newton step reaches them at once and leaves the nonlinear remainder to
 the attention stack.
 """
 

@@ -15,7 +15,7 @@ from jaxsim.active.learning.network import cutoff_taper, radial_basis
 from jaxsim.active.learning.neighborhoods import score_inputs
 
 
-def test_radial_basis_is_a_partition_of_unity_that_vanishes_at_the_cutoff():
+def test_radial_basis_partition_of_unity():
     config = ScoreNetConfig(cutoff=4.0, skip_basis=8)
     h = 4.0 / 8
     inner = jnp.linspace(0.0, 4.0 - h, 101)
