@@ -49,11 +49,11 @@ def _learn(n_side: int, width: int, n_blocks: int, steps: int, n_train: int, n_e
 
 
 def test_learned_epr_small_lattice():
-    # 9 particles, the closed-form skip fit and 100 steps. The s = 0 value (the mean of
+    # 9 particles, the closed-form skip fit and 50 steps. The s = 0 value (the mean of
     # b^T D^-1 b) is about 8 times the exact EPR. The learned one must lie within three
     # standard errors of the estimate (2 percent each on 256 samples) plus 2 percent for the
     # error of the learned score.
-    estimate, exact = _learn(3, width=8, n_blocks=1, steps=100, n_train=512, n_eval=256)
+    estimate, exact = _learn(3, width=8, n_blocks=1, steps=50, n_train=256, n_eval=256)
     learned = float(estimate.total.total)
     error = float(estimate.total.standard_error)
     print(f"learned {learned:.3f} +/- {error:.3f}, exact {exact:.3f}")
