@@ -6,6 +6,7 @@
   per-particle divergences of the network.
 - :mod:`~jaxsim.active.learning.losses`: denoising and implicit score matching, and the
   stationary Fokker-Planck residual.
+- :mod:`~jaxsim.active.learning.skip_fit`: closed-form fit of the network's linear skip path.
 - :mod:`~jaxsim.active.learning.training`: :func:`train_score` with optax, EMA and orbax
   checkpoints.
 - :mod:`~jaxsim.active.learning.estimators`: probability-flow velocity, total and local
@@ -52,6 +53,7 @@ from jaxsim.active.learning.score import (
     split_score,
     validate_inputs,
 )
+from jaxsim.active.learning.skip_fit import fit_linear_skip
 from jaxsim.active.learning.training import ScoreDataset, TrainConfig, TrainResult, train_score
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "component_weights",
     "denoising_loss",
     "entropy_production",
+    "fit_linear_skip",
     "estimator_agreement",
     "fokker_planck_residual",
     "implicit_loss",

@@ -10,6 +10,20 @@ mixes them and the own token is decoded into the score components of particle ``
 ``d`` components for ``g_i`` and, when ``score_positions`` is set (translational noise
 ``eps > 0``), ``d`` more for ``x_i``.
 
+Beside the attention stack runs a linear skip path, linear in the token features with
+coefficients that depend on a neighbour's radial coordinate ``rho_ij`` only:
+
+    s_skip,i = W_0 f_i + sum_j sum_b phi_b(rho_ij) W_b f_j,
+
+with radial basis functions ``phi_b`` that vanish smoothly at the cutoff. ``rho_ij`` is the
+separation of the anchors ``|r_ij - u_j + u_i|`` for anchored systems and ``|r_ij|``
+otherwise. The score of a Gaussian density is linear in the states, and on a tethered
+lattice the coefficient of a neighbour depends only on its lattice shell, so this path
+represents that score and the attention stack learns only the nonlinear remainder. Without
+it the network has to build a linear map out of layer norms and softmaxes. Its error in the
+``x`` components, which nearly cancel against the drift in ``v_x = b_x - eps s_x``, then
+biases the entropy production upwards.
+
 Attention over a set without positional encodings is permutation equivariant, and the own
 token is read out, so the score of ``i`` does not depend on the order of its neighbours or
 on the labels of the particles. The network sees only relative displacements within its
@@ -55,6 +69,8 @@ class ScoreNetConfig:
             Phys. 134, 074106, 2011), so that the score stays continuous when a neighbour
             beyond the cutoff enters or leaves the k-nearest set. Choose it so that fewer than
             ``k`` particles usually lie within it.
+        linear_skip: add the linear skip path (see the module docstring) to the read-out.
+        skip_basis: radial basis functions of the skip path (see :func:`radial_basis`).
     """
 
     dim: int = 2
@@ -67,6 +83,8 @@ class ScoreNetConfig:
     anchored: bool = False
     length_scale: float = 1.0
     cutoff: float | None = None
+    linear_skip: bool = True
+    skip_basis: int = 16
 
     def __post_init__(self):
         if self.dim < 1:
@@ -83,6 +101,8 @@ class ScoreNetConfig:
             raise ValueError(f"length_scale must be > 0, got {self.length_scale}.")
         if self.cutoff is not None and not self.cutoff > 0:
             raise ValueError(f"cutoff must be > 0 or None, got {self.cutoff}.")
+        if self.skip_basis < 2:
+            raise ValueError(f"skip_basis must be >= 2, got {self.skip_basis}.")
 
     @property
     def n_features(self) -> int:
@@ -128,6 +148,70 @@ def envelope_bias(config: ScoreNetConfig, tokens: Array) -> Array | None:
     return jnp.where(inside, jnp.log(envelope), -1e9)
 
 
+class _LinearSkip(nnx.Module):
+    # Linear in the token features, with distance-dependent neighbour coefficients.
+    def __init__(self, config: ScoreNetConfig, rngs: nnx.Rngs):
+        self.config = config
+        zeros = nnx.initializers.zeros_init()
+        self.own = nnx.Linear(config.n_features, config.n_outputs, use_bias=False, kernel_init=zeros, rngs=rngs)
+        self.neighbor = nnx.Param(jnp.zeros((config.skip_basis, config.n_features, config.n_outputs)))
+
+    def __call__(self, tokens: Array) -> Array:
+        config = self.config
+        own, neighbors = tokens[..., 0, :], tokens[..., 1:, :]
+        d = config.dim
+        if config.anchored:
+            # Distance between the anchors, r_ij - u_j + u_i: it does not move with the
+            # particles, so the coefficient of a lattice neighbour stays that of its shell.
+            anchors = slice(2 * d + 1, 3 * d + 1)
+            separation = neighbors[..., :d] - neighbors[..., anchors] + own[..., None, anchors]
+            anchor_distance = jnp.sqrt(jnp.sum(separation**2, axis=-1) + 1e-12)
+            weights = radial_basis(config, anchor_distance * config.length_scale)
+            # The taper in the actual distance keeps the path continuous where a neighbour
+            # enters or leaves the k-nearest set (at the cutoff).
+            weights = weights * cutoff_taper(config, neighbors[..., d] * config.length_scale)[..., None]
+        else:
+            weights = radial_basis(config, neighbors[..., d] * config.length_scale)
+        return self.own(own) + jnp.einsum("...kb,...kf,bfo->...o", weights, neighbors, self.neighbor[...])
+
+
+def cutoff_taper(config: ScoreNetConfig, distance: Array) -> Array:
+    """Return 1 up to one basis spacing ``h`` before the cutoff, then ``cos^2`` down to 0 at it.
+
+    Without a cutoff it is 1 everywhere.
+    """
+    if config.cutoff is None:
+        return jnp.ones_like(distance)
+    spacing = config.cutoff / config.skip_basis
+    offset = jnp.clip((distance - (config.cutoff - spacing)) / spacing, 0.0, 1.0)
+    return jnp.cos(0.5 * jnp.pi * offset) ** 2
+
+
+def radial_basis(config: ScoreNetConfig, distance: Array) -> Array:
+    """Return the skip path's radial basis ``phi_b(r)``, shape ``distance.shape + (skip_basis,)``.
+
+    Bumps ``cos^2(pi (r - c_b) / (2 h))`` for ``|r - c_b| < h`` with centres ``c_b = b h``
+    sum to 1 wherever two of them overlap, so a constant coefficient over a range of
+    distances is represented exactly. With a cutoff, ``h = cutoff / skip_basis`` and the
+    sum falls smoothly (with zero slope) to 0 at the cutoff, so the skip path stays
+    continuous when a neighbour crosses it. Without a cutoff, ``h = 3 length_scale /
+    (skip_basis - 1)`` and the last bump stays at 1 beyond its centre.
+    """
+    n_basis = config.skip_basis
+    if config.cutoff is not None:
+        spacing = config.cutoff / n_basis
+    else:
+        spacing = 3.0 * config.length_scale / (n_basis - 1)
+    centres = spacing * jnp.arange(n_basis, dtype=distance.dtype)
+    offset = (distance[..., None] - centres) / spacing
+    if config.cutoff is None:
+        # The last bump is flat beyond its centre.
+        flat = jnp.arange(n_basis) == n_basis - 1
+        offset = jnp.where(flat, jnp.minimum(offset, 0.0), offset)
+    inside = jnp.abs(offset) < 1.0
+    return jnp.where(inside, jnp.cos(0.5 * jnp.pi * jnp.where(inside, offset, 0.0)) ** 2, 0.0)
+
+
 class _Block(nnx.Module):
     def __init__(self, config: ScoreNetConfig, rngs: nnx.Rngs):
         width = config.width
@@ -161,6 +245,7 @@ class ScoreNetwork(nnx.Module):
         self.decode = nnx.Linear(
             config.width, config.n_outputs, kernel_init=nnx.initializers.zeros_init(), rngs=rngs
         )
+        self.skip = _LinearSkip(config, rngs) if config.linear_skip else None
 
     def __call__(self, tokens: Float[Array, "*batch tokens features"]) -> Float[Array, "*batch outputs"]:
         expected = (self.config.n_neighbors + 1, self.config.n_features)
@@ -173,4 +258,7 @@ class ScoreNetwork(nnx.Module):
         hidden = self.embed(tokens)
         for block in self.blocks:
             hidden = block(hidden, bias)
-        return self.decode(self.norm_out(hidden[..., 0, :]))
+        out = self.decode(self.norm_out(hidden[..., 0, :]))
+        if self.skip is not None:
+            out = out + self.skip(tokens)
+        return out

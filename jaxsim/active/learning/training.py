@@ -31,6 +31,7 @@ from jaxtyping import Array, Float
 from jaxsim.active.learning.losses import Drift, LossConfig, score_matching_loss
 from jaxsim.active.learning.network import ScoreNetwork
 from jaxsim.active.learning.score import ScoreInputs, validate_inputs
+from jaxsim.active.learning.skip_fit import fit_linear_skip
 from jaxsim.core.checkpoint import Checkpointer
 from jaxsim.core.progress import progress_bar
 
@@ -54,6 +55,9 @@ class TrainConfig:
         log_every: steps per jitted chunk; the loss history and the progress bar update
             after each chunk.
         checkpoint_every: steps between checkpoints (a multiple of ``log_every``).
+        skip_fit_samples: before the first step of a fresh run, fit the network's linear
+            skip path in closed form (:func:`~jaxsim.active.learning.skip_fit.fit_linear_skip`)
+            on up to this many samples; 0 skips the fit.
     """
 
     steps: int = 2000
@@ -67,6 +71,7 @@ class TrainConfig:
     seed: int = 0
     log_every: int = 50
     checkpoint_every: int = 500
+    skip_fit_samples: int = 1024
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "log_every", "checkpoint_every"):
@@ -82,6 +87,8 @@ class TrainConfig:
             raise ValueError(
                 f"learning_rate and clip_norm must be > 0, got {self.learning_rate} and {self.clip_norm}."
             )
+        if self.skip_fit_samples < 0:
+            raise ValueError(f"skip_fit_samples must be >= 0, got {self.skip_fit_samples}.")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}.")
 
@@ -214,6 +221,11 @@ def train_score(
             non-finite value.
     """
     _validate_dataset(model, dataset, config)
+    checkpointer = Checkpointer(checkpoint_dir) if checkpoint_dir is not None else None
+    resuming = checkpointer is not None and checkpointer.latest_step() is not None
+    if model.config.linear_skip and config.skip_fit_samples > 0 and not resuming:
+        subset = jax.tree.map(lambda leaf: leaf[: config.skip_fit_samples], dataset.inputs)
+        model = fit_linear_skip(model, subset, loss, seed=config.seed)
     optimizer = _optimizer(config)
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
     state = {
@@ -228,9 +240,8 @@ def train_score(
         return _run_chunk(state, step_indices, dataset, rest, diffusion, graphdef=graphdef, config=config, loss=loss)
 
     start_step = 0
-    checkpointer = Checkpointer(checkpoint_dir) if checkpoint_dir is not None else None
     try:
-        if checkpointer is not None and checkpointer.latest_step() is not None:
+        if resuming:
             start_step, state, _ = checkpointer.restore(state)
             state = jax.tree.map(jnp.asarray, state)
         resumed_from = start_step

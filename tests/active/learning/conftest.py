@@ -39,8 +39,10 @@ def small_config():
 @pytest.fixture
 def small_model(small_config):
     model = ScoreNetwork(small_config, rngs=nnx.Rngs(0))
-    # Random read-out weights, so that scores and Jacobians are not zero.
-    model.decode.kernel[...] = jax.random.normal(jax.random.key(5), model.decode.kernel.shape)
+    # Random read-out and skip weights, so that scores and Jacobians of both paths are not zero.
+    model.decode.kernel[...] = jax.random.normal(jax.random.key(5), model.decode.kernel.shape, jnp.float32)
+    model.skip.own.kernel[...] = jax.random.normal(jax.random.key(6), model.skip.own.kernel.shape, jnp.float32)
+    model.skip.neighbor[...] = jax.random.normal(jax.random.key(7), model.skip.neighbor.shape, jnp.float32)
     return model
 
 

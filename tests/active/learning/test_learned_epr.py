@@ -49,27 +49,25 @@ def _learn(n_side: int, width: int, n_blocks: int, steps: int, n_train: int, n_e
 
 
 def test_learned_epr_small_lattice():
-    # 9 particles and 100 steps: the learned EPR moves from the s = 0 value (the mean of
-    # b^T D^-1 b, about 8 times the exact EPR) towards the exact one. Seeds are fixed; this
-    # run closes about 30 percent of the gap, and 20 percent is required.
-    estimate, exact = _learn(3, width=8, n_blocks=1, steps=100, n_train=256, n_eval=64)
-    lattice = tethered_lattice(3, spacing=6.0)
-    _, g, u = lattice.sample(jax.random.key(1), 64)
-    bx, bg = lattice.drift(u, g)
-    zero_score_epr = float(jnp.mean(jnp.sum(bx**2, (1, 2)) / lattice.eps + jnp.sum(bg**2, (1, 2)) / lattice.gamma))
+    # 9 particles, the closed-form skip fit and 50 steps. The s = 0 value (the mean of
+    # b^T D^-1 b) is about 8 times the exact EPR. The learned one must lie within three
+    # standard errors of the estimate (2 percent each on 256 samples) plus 2 percent for the
+    # error of the learned score.
+    estimate, exact = _learn(3, width=8, n_blocks=1, steps=50, n_train=256, n_eval=256)
     learned = float(estimate.total.total)
-    assert abs(learned - exact) < 0.8 * abs(zero_score_epr - exact)
+    error = float(estimate.total.standard_error)
+    print(f"learned {learned:.3f} +/- {error:.3f}, exact {exact:.3f}")
+    assert abs(learned - exact) < 3 * error + 0.02 * exact
     assert bool(jnp.isfinite(estimate.local).all())
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="2000 steps reach 6.2 percent (g-part 0.5 percent); the x-part of the score needs longer training",
-)
 def test_learned_epr_64_particles_within_3_percent():
-    estimate, exact = _learn(8, width=16, n_blocks=2, steps=2000, n_train=8192, n_eval=256)
+    # The setup of the full study: 64 particles, closed-form skip fit, 600 steps.
+    estimate, exact = _learn(8, width=16, n_blocks=2, steps=600, n_train=4096, n_eval=256)
     learned = float(estimate.total.total)
-    # 3 percent of the exact value; the sampling error of the estimate (about 1 percent) is inside it.
+    print(f"learned {learned:.3f} +/- {float(estimate.total.standard_error):.3f}, exact {exact:.3f}, "
+          f"agreement {float(estimate.agreement):.4f}")
+    # 3 percent of the exact value; the sampling error of the estimate (0.6 percent) is inside it.
     assert abs(learned - exact) / exact < 0.03
     assert float(estimate.agreement) < 0.03
