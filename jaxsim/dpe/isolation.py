@@ -96,8 +96,16 @@ class RunOutcome:
         return self.status == "ok"
 
 
+# The directory that holds the ``jaxsim`` package; on the child's PYTHONPATH so that solutions can
+# import this library's kernels whether jaxsim is installed or run from a source tree.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
 def _child_environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if _PACKAGE_ROOT not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *paths])
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)
