@@ -68,3 +68,34 @@ def test_cluster_rejects_bad_input():
         cluster_levels([ReferenceCost("a", 1.0)], unit="s", base=-0.1)
     with pytest.raises(ValueError, match="no gap could ever split"):
         cluster_levels([ReferenceCost("a", 1.0)], unit="s", base=0.6, max_allowance=0.5)
+
+
+def test_process_noise_pools_log_costs_by_hand():
+    from jaxsim.dpe.levels import process_noise
+
+    refs = [ReferenceCost("a", 1.0, process_costs=(1.0, math.e ** 0.2)),
+            ReferenceCost("b", 2.0, process_costs=(2.0, 2.0 * math.e ** 0.1, 2.0 * math.e ** 0.2)),
+            ReferenceCost("c", 3.0, process_costs=(3.0,))]
+    # a: logs 0, 0.2 -> squared deviations 0.01 + 0.01; b: 0, 0.1, 0.2 -> 0.01 + 0 + 0.01; c has one process.
+    sigma, dof = process_noise(refs)
+    assert dof == 3
+    assert sigma == pytest.approx(math.sqrt(0.04 / 3))
+    assert process_noise([ReferenceCost("x", 1.0)]) == (0.0, 0)
+
+
+def test_between_process_noise_widens_the_split():
+    # Two references 20 % apart with quiet repeats split; with process costs 15 % apart within
+    # each reference (sigma_p = 0.0988) the allowance 2 sqrt(2) sigma_p = 0.28 merges them.
+    def ref(name, cost, spread):
+        return ReferenceCost(name, cost, 0.0, (cost,) * 4, (cost, cost * (1 + spread)))
+
+    assert cluster_levels([ref("a", 1.0, 0.0), ref("b", 0.8, 0.0)], unit="s").n_levels == 2
+    noisy = cluster_levels([ref("a", 1.0, 0.15), ref("b", 0.8, 0.15)], unit="s")
+    assert noisy.n_levels == 1
+    assert noisy.process_noise == pytest.approx(math.log(1.15) / math.sqrt(2))
+    assert noisy.process_noise_dof == 2
+    assert noisy.splits[0]["threshold"] == pytest.approx(0.1 + 2 * math.sqrt(2) * math.log(1.15) / math.sqrt(2))
+    # An explicit value overrides the estimate; a negative one is refused.
+    assert cluster_levels([ref("a", 1.0, 0.15), ref("b", 0.8, 0.15)], unit="s", between_process=0.0).n_levels == 2
+    with pytest.raises(ValueError, match="between_process"):
+        cluster_levels([ref("a", 1.0, 0.0)], unit="s", between_process=-1.0)
