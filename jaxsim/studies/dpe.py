@@ -40,12 +40,17 @@ def _profilers(quick: bool):
     from jaxsim.dpe.profilers import select_profiler
 
     limits = Limits(time_s=60.0)
-    # One fresh process per solution and repeat: the study's repeats already start new processes,
-    # and a JAX process needs about 1.5 s of CPU to import JAX and compile. The untimed first call,
-    # which produces the output, is the warm-up, so no further warm-up calls are made.
-    # Calls shorter than about 20 ms are repeated for 0.2 s (at most 100 calls), so that their
-    # minimum includes calls that ran without being descheduled on a loaded machine.
-    python_choice = select_profiler("auto", processes=1, repeats=3, warmup=0, limits=limits, min_time_s=0.2,
+    # Plain Python: two fresh processes per solution, run in interleaved rounds over the task's
+    # references and candidates, so that a period of load on the shared machine falls on one
+    # process of several solutions and the spread of the two per-process minima estimates the
+    # between-process noise of the level split and the tie test. A Python process starts in
+    # about 0.05 s, so the second process costs little. Calls shorter than about 30 ms are
+    # repeated for 0.1 s per process (at most 100 calls), so that the minimum includes calls that
+    # ran without being descheduled.
+    # JAX: one process per solution, because a JAX process needs 1.5 to 4 s of CPU to import
+    # JAX and this library and to compile; its calls are repeated for 0.2 s. The untimed first
+    # call, which produces the output, is the warm-up, so no further warm-up calls are made.
+    python_choice = select_profiler("auto", processes=2, repeats=3, warmup=0, limits=limits, min_time_s=0.1,
                                     max_repeats=100)
     jax_choice = select_profiler("auto", processes=1, repeats=3, warmup=0, limits=limits, min_time_s=0.2,
                                  max_repeats=100)
@@ -132,14 +137,15 @@ def run(report: Report) -> None:
                 sum(ok for ok, _ in outcomes) / len(outcomes),
             ])
         task_rows.append([task.task_id, task.framework, len(task.references), ",".join(map(str, level_counts)),
-                          float(np.mean(task_scores)), std])
+                          float(np.mean(task_scores)), std,
+                          float(np.mean([e.references.levels.process_noise for e in evaluations]))])
 
     report.add_table("levels_first_repeat", ["task", "level", "cumulative_score", "members", "representative_cost"],
                      level_rows)
     report.add_table("candidates", ["task", "candidate", "expected_reference", "expected_level_per_repeat",
                                     "placed_level_per_repeat", "mean_score", "score_std", "accuracy"], candidate_rows)
     report.add_table("tasks", ["task", "framework", "references", "levels_per_repeat", "mean_score",
-                               "score_repeat_std"], task_rows)
+                               "score_repeat_std", "mean_process_noise"], task_rows)
     report.add_metric("expected_level_accuracy", float(np.mean(placements)))
     report.add_metric("score_repeat_std", float(np.max(task_score_std)))
     report.add_metric("score_repeat_std_mean", float(np.mean(task_score_std)))
