@@ -161,13 +161,17 @@ def score_measurement(task: Task, references: ReferenceSet, measurement: Measure
 
 
 def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, references: ReferenceSet | None = None,
-                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, **level_options) -> TaskEvaluation:
+                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, sample_processes: int | None = None,
+                  **level_options) -> TaskEvaluation:
     """Measure the references (unless given) and the samples of ``task``, and score each sample.
 
     Without ``references``, references and samples are measured together in interleaved rounds
     (:meth:`Profiler.measure_many`), references first in every even round; the levels use the
-    references alone. A task with a generator and no scale first gets one from
-    :func:`find_performance_input` with ``pe_budget_s`` seconds per call of its slowest reference.
+    references alone. ``sample_processes`` (default: the profiler's ``processes``) sets the
+    processes per sample; fewer than the references get saves time where processes are costly
+    (JAX), while the between-process noise still comes from the references. A task with a
+    generator and no scale first gets one from :func:`find_performance_input` with ``pe_budget_s``
+    seconds per call of its slowest reference.
 
     Raises:
         TaskError: when the task has no references or none of them runs.
@@ -181,7 +185,9 @@ def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, 
     spec = task.input_spec()
     codes = {} if references is not None else {("reference", r.name): r.code for r in task.references}
     codes.update({("sample", i): sample.code for i, sample in enumerate(samples)})
-    measured = task_profiler.measure_many(codes, task.entry_point, spec, framework=task.framework, keep_output=True)
+    counts = {key: sample_processes for key in codes if key[0] == "sample"} if sample_processes else None
+    measured = task_profiler.measure_many(codes, task.entry_point, spec, framework=task.framework, keep_output=True,
+                                          processes=counts)
     if references is None:
         references = _reference_set(task, {name: m for (kind, name), m in measured.items() if kind == "reference"},
                                     task_profiler.unit, **level_options)

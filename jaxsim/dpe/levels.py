@@ -17,10 +17,10 @@ where ``s`` is the robust relative standard deviation (1.4826 MAD / median) of a
 ``n`` repeats within its processes, and ``sigma_p`` is the between-process noise: the pooled
 standard deviation of the log of the per-process costs (see :func:`process_noise`), estimated
 from the references of the task measured in two or more fresh processes each. The first two
-terms are the standard error of two medians; the third is the variance that a load episode,
-the CPU frequency or the memory layout of a process adds to a whole process's measurement,
-which no number of repeats inside that process reduces. The allowance is thereby a multiple of
-the standard error of the difference of the two costs. The allowance is
+terms are the squared standard errors of two medians. The third is the variance that a load
+episode, the CPU frequency or the memory layout adds to a whole process's measurement, which
+more repeats inside that process do not reduce. The allowance is thereby a multiple of the
+standard error of the difference of the two costs. The allowance is
 capped at ``max_allowance`` (default 0.5), so references more than ``1 / (1 - base - 0.5)``
 = 2.5 times apart always form separate levels however noisy the machine is; without the cap a
 loaded machine could merge every reference into one level, because a relative gap cannot

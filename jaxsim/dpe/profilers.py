@@ -6,11 +6,10 @@ with ``warmup`` untimed calls and ``repeats`` measured calls, and pools the meas
 jitted entry points, peak resident memory and, where JAX reports it, peak device memory.
 Fresh processes matter because cache state, memory layout and CPU frequency differ between
 processes, and a single process would hide that variation. :meth:`Profiler.measure_many`
-measures several solutions in interleaved rounds (one process per solution per round, the
-order reversed in every other round), so that a period of load on a shared machine falls on
-one process of several solutions instead of on every process of one solution; the spread of
-the per-process costs then estimates the between-process noise
-(:func:`jaxsim.dpe.levels.process_noise`).
+measures several solutions in interleaved rounds: one process per solution per round, with the
+order reversed in every other round. A period of load on a shared machine then falls on one
+process of several solutions instead of on every process of one solution. The spread of the
+per-process costs estimates the between-process noise (:func:`jaxsim.dpe.levels.process_noise`).
 
 ``WallTimeProfiler`` measures seconds with ``time.perf_counter``; JAX outputs are waited for
 with ``jax.block_until_ready``. ``InstructionProfiler`` counts user-space instructions of all
@@ -165,25 +164,34 @@ class Profiler:
                                  keep_output=keep_output, processes=processes)["solution"]
 
     def measure_many(self, codes: dict[str, str], entry_point: str, input_spec: dict, *, framework: str = "python",
-                     keep_output: bool = False, processes: int | None = None) -> dict[str, Measurement]:
+                     keep_output: bool = False,
+                     processes: int | dict[str, int] | None = None) -> dict[str, Measurement]:
         """Measure several solutions in interleaved rounds of fresh processes and pool each one's results.
 
-        Round ``r`` runs one process of every solution still ok, in the given order when ``r`` is
-        even and in reverse order when it is odd, so that every solution's processes are spread
-        over the whole measurement and no solution always runs first or last. A solution's first
+        Round ``r`` runs one process of every solution that has not failed, in the given order
+        when ``r`` is even and in reverse order when it is odd. Every solution's processes are
+        thereby spread over the whole measurement, and no solution always runs first or last. A
+        solution's first
         failing process ends its measurement: its status and message are returned. Only the
         first round returns outputs.
 
         Args:
             codes: solution sources by name; the result has the same keys in the same order.
+            processes: processes per solution (default ``self.processes``), or a count per name
+                for some solutions (the others get the default).
         """
         names = list(codes)
+        counts = processes if isinstance(processes, dict) else {}
+        default = self.processes if processes is None or isinstance(processes, dict) else processes
+        per_name = {name: int(counts.get(name, default)) for name in names}
+        if min(per_name.values(), default=1) < 1:
+            raise ValueError(f"every solution needs at least one process, got {per_name}.")
         outcomes: dict[str, list[RunOutcome]] = {name: [] for name in names}
         failed: dict[str, Measurement] = {}
-        for round_index in range(processes or self.processes):
+        for round_index in range(max(per_name.values(), default=0)):
             order = names if round_index % 2 == 0 else names[::-1]
             for name in order:
-                if name in failed:
+                if name in failed or round_index >= per_name[name]:
                     continue
                 outcome = self._run(codes[name], entry_point, input_spec, framework, keep_output and round_index == 0)
                 if not outcome.ok:

@@ -105,3 +105,22 @@ def test_child_can_import_jaxsim_and_not_its_own_modules():
     measurement = WallTimeProfiler(processes=1, repeats=1, warmup=0).measure(code, "f", FIXED, keep_output=True)
     assert measurement.ok, measurement.message
     assert measurement.output == {"__seq__": "list", "items": [True, True, True]}
+
+
+def test_measure_many_counts_per_solution(monkeypatch):
+    from jaxsim.dpe.isolation import RunOutcome
+
+    calls = []
+
+    def fake_run(self, code, entry_point, input_spec, framework, keep_output):
+        calls.append(code)
+        return RunOutcome("ok", samples=(1.0,))
+
+    monkeypatch.setattr(WallTimeProfiler, "_run", fake_run)
+    profiler = WallTimeProfiler(processes=3, repeats=1, warmup=0)
+    result = profiler.measure_many({"ref": "ref", "sample": "sample"}, "f", FIXED, processes={"sample": 1})
+    assert calls == ["ref", "sample", "ref", "ref"]
+    assert len(result["ref"].process_costs) == 3
+    assert len(result["sample"].process_costs) == 1
+    with pytest.raises(ValueError, match="at least one process"):
+        profiler.measure_many({"ref": "ref"}, "f", FIXED, processes={"ref": 0})

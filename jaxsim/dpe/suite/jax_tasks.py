@@ -56,41 +56,6 @@ def pair_forces(positions, box):
     return jax.lax.fori_loop(0, n, over_i, jnp.zeros_like(positions))
 '''
 
-_FORCE_ROW_LOOP = '''
-import jax
-import jax.numpy as jnp
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def pair_forces(positions, box):
-    n = positions.shape[0]
-
-    def row(i, forces):
-        d = positions[i] - positions
-        d = d - box * jnp.round(d / box)
-        r = jnp.sqrt(jnp.sum(d * d, axis=-1))
-        hit = (r < 1.0) & (jnp.arange(n) != i)
-        f = jnp.where(hit[:, None], (1.0 - r)[:, None] * d / jnp.where(hit, r, 1.0)[:, None], 0.0)
-        return forces.at[i].set(jnp.sum(f, axis=0))
-
-    return jax.lax.fori_loop(0, n, row, jnp.zeros_like(positions))
-'''
-
-_FORCE_DENSE = '''
-import jax
-import jax.numpy as jnp
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def pair_forces(positions, box):
-    d = positions[:, None, :] - positions[None, :, :]
-    d = d - box * jnp.round(d / box)
-    r = jnp.sqrt(jnp.sum(d * d, axis=-1))
-    hit = (r < 1.0) & ~jnp.eye(positions.shape[0], dtype=bool)
-    scale = jnp.where(hit, (1.0 - r) / jnp.where(hit, r, 1.0), 0.0)
-    return jnp.sum(scale[..., None] * d, axis=1)
-'''
-
 # Cell list: cells of side >= 1 (the cutoff), each holding at most `capacity` particles; every
 # particle is compared with the members of its own and the 8 neighbouring cells.
 _FORCE_CELL_LIST = '''
@@ -161,6 +126,9 @@ def pair_forces(positions, box):
 
 _FORCE_CELL_NO_IMAGE = _FORCE_CELL_LIST.replace("    d = d - box * jnp.round(d / box)\n", "")
 
+# The same cell list with 48 slots per cell: three times the candidate pairs of 16 slots.
+_FORCE_CELL_LIST_48 = _FORCE_CELL_LIST.replace("_cell_forces(positions, box, 16)", "_cell_forces(positions, box, 48)")
+
 FORCES = Task(
     task_id="pair_forces_2d",
     entry_point="pair_forces",
@@ -168,13 +136,14 @@ FORCES = Task(
     framework="jax",
     references=(
         Reference("library_dense", _FORCE_LIBRARY_DENSE.strip() + "\n"),
-        Reference("row_fori_loop", _FORCE_ROW_LOOP.strip() + "\n"),
         Reference("double_fori_loop", _FORCE_DOUBLE_LOOP.strip() + "\n"),
+        Reference("cell_list_48_slots", _FORCE_CELL_LIST_48.strip() + "\n"),
         Reference("library_cell_list", _FORCE_LIBRARY_CELL_LIST.strip() + "\n"),
     ),
     candidates=(
-        Candidate("dense_pairs", _FORCE_DENSE.strip() + "\n", "library_dense",
-                  "all N^2 pair displacements at once, written with jnp"),
+        Candidate("library_dense_search",
+                  _FORCE_LIBRARY_CELL_LIST.replace('format="rows"', 'format="rows", method="dense"').strip() + "\n",
+                  "library_dense", "the library's neighbour list built by the O(N^2) search, then summed"),
         Candidate("cell_list", _FORCE_CELL_LIST.strip() + "\n", "library_cell_list",
                   "a cell list written with jnp, 16 slots per cell"),
         Candidate("library_pair_format", _FORCE_LIBRARY_CELL_LIST.replace('format="rows"', 'format="pairs"').strip()
@@ -185,7 +154,8 @@ FORCES = Task(
     generator=_FORCE_GENERATOR.strip() + "\n",
     scale=2048,
     check={"kind": "allclose", "rtol": 1e-4, "atol": 1e-4},
-    description="soft-sphere forces: jaxsim.active dense oracle, row loop, scalar double loop, jaxsim.active cell list",
+    description="soft-sphere forces: jaxsim.active dense oracle, scalar double loop, 48-slot cell list, "
+                "jaxsim.active cell list",
 )
 
 _SIMON_PROMPT = '''def simon_oracle(state: jax.Array, secret: int) -> jax.Array:
