@@ -11,7 +11,7 @@ For instruction counts the allowance is their published rule ``sqrt(10000 / a_i)
 shrinks as counts grow. Wall time has no such fixed rule, so the allowance here is estimated
 from the repeats:
 
-    noise_multiplier * sqrt(s_i**2 / n_i + s_{i+1}**2 / n_{i+1} + 2 sigma_p**2)
+    1 - exp(-noise_multiplier * sqrt(s_i**2 / n_i + s_{i+1}**2 / n_{i+1} + 2 sigma_p**2))
 
 where ``s`` is the robust relative standard deviation (1.4826 MAD / median) of a reference's
 ``n`` repeats within its processes, and ``sigma_p`` is the between-process noise: the pooled
@@ -19,8 +19,11 @@ standard deviation of the log of the per-process costs (see :func:`process_noise
 from the references of the task measured in two or more fresh processes each. The first two
 terms are the squared standard errors of two medians. The third is the variance that a load
 episode, the CPU frequency or the memory layout adds to a whole process's measurement, which
-more repeats inside that process do not reduce. The allowance is thereby a multiple of the
-standard error of the difference of the two costs. The allowance is
+more repeats inside that process do not reduce. The square root is thereby the standard error
+``sigma`` of the difference of the two log costs. A ratio of costs ``exp(k sigma)``, k such
+standard errors, is the relative gap ``1 - exp(-k sigma)``, which equals ``k sigma`` to first
+order. The exact form keeps a ratio of 2 (gap 0.5) in two levels at sigma = 0.15, which
+``k sigma`` with k = 2 would not. The allowance is
 capped at ``max_allowance`` (default 0.5), so references more than ``1 / (1 - base - 0.5)``
 = 2.5 times apart always form separate levels however noisy the machine is; without the cap a
 loaded machine could merge every reference into one level, because a relative gap cannot
@@ -173,7 +176,7 @@ def noise_allowance(slower: ReferenceCost, faster: ReferenceCost, unit: str,
     """Return the allowance added to ``base`` before two costs count as different levels.
 
     Instruction counts: ``sqrt(10000 / a)`` with ``a`` the slower cost (EvalPerf's rule).
-    Wall time: ``noise_multiplier * sqrt(s_slow**2 / n_slow + s_fast**2 / n_fast + 2 sigma_p**2)``
+    Wall time: ``1 - exp(-noise_multiplier * sqrt(s_slow**2 / n_slow + s_fast**2 / n_fast + 2 sigma_p**2))``
     from the repeats' relative noise ``s``, their counts ``n`` (1 when no repeats are attached)
     and the between-process noise ``sigma_p = between_process`` (see :func:`process_noise`).
     Both are capped at ``max_allowance``.
@@ -182,8 +185,11 @@ def noise_allowance(slower: ReferenceCost, faster: ReferenceCost, unit: str,
         allowance = math.sqrt(10_000.0 / slower.cost)
     elif unit == "s":
         n_slow, n_fast = max(1, len(slower.samples)), max(1, len(faster.samples))
-        allowance = noise_multiplier * math.sqrt(slower.relative_noise**2 / n_slow + faster.relative_noise**2 / n_fast
-                                                 + 2.0 * between_process**2)
+        log_error = math.sqrt(slower.relative_noise**2 / n_slow + faster.relative_noise**2 / n_fast
+                              + 2.0 * between_process**2)
+        # The noise is a standard deviation of log costs; k of them on the log scale is the
+        # relative gap 1 - exp(-k sigma), which the rule compares. For small k sigma it is k sigma.
+        allowance = 1.0 - math.exp(-noise_multiplier * log_error)
     else:
         raise ValueError(f"unit must be 's' or 'instructions', got {unit!r}.")
     return min(allowance, max_allowance)
