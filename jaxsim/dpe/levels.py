@@ -22,8 +22,9 @@ episode, the CPU frequency or the memory layout adds to a whole process's measur
 more repeats inside that process do not reduce. The square root is thereby the standard error
 ``sigma`` of the difference of the two log costs. A ratio of costs ``exp(k sigma)``, k such
 standard errors, is the relative gap ``1 - exp(-k sigma)``, which equals ``k sigma`` to first
-order. The exact form keeps a ratio of 2 (gap 0.5) in two levels at sigma = 0.15, which
-``k sigma`` with k = 2 would not. The allowance is
+order. With k = 2 the exact form keeps a ratio of 2 (gap 0.5) in two levels at
+``sigma_p = 0.15`` (sigma = 0.21, threshold 0.45), which ``k sigma`` (threshold 0.52) would not.
+The allowance is
 capped at ``max_allowance`` (default 0.5), so references more than ``1 / (1 - base - 0.5)``
 = 2.5 times apart always form separate levels however noisy the machine is; without the cap a
 loaded machine could merge every reference into one level, because a relative gap cannot
