@@ -188,8 +188,8 @@ def noise_allowance(slower: ReferenceCost, faster: ReferenceCost, unit: str,
         n_slow, n_fast = max(1, len(slower.samples)), max(1, len(faster.samples))
         log_error = math.sqrt(slower.relative_noise**2 / n_slow + faster.relative_noise**2 / n_fast
                               + 2.0 * between_process**2)
-        # The noise is a standard deviation of log costs; k of them on the log scale is the
-        # relative gap 1 - exp(-k sigma), which the rule compares. For small k sigma it is k sigma.
+        # The noise is a standard deviation of log costs. A log ratio of k of them is the relative
+        # gap 1 - exp(-k sigma) that the rule compares, which is k sigma for small k sigma.
         allowance = 1.0 - math.exp(-noise_multiplier * log_error)
     else:
         raise ValueError(f"unit must be 's' or 'instructions', got {unit!r}.")
