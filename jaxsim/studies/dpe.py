@@ -27,9 +27,8 @@ from jaxsim.studies import register
 # The quick run scores one task, the Simon oracle with this library's kernels: its 12 JAX processes
 # per repeat need 1.5 to 4 s of CPU each. Plain-Python isolation runs in the input search.
 QUICK_TASKS = ("simon_oracle",)
-# Processes per JAX candidate in quick mode. A candidate in one process is compared by the minimum
-# of that process with references that had two; in the full study that bias misplaced a candidate
-# of the same cost as its reference once in 5 repeats, so the full study gives candidates two.
+# Processes per JAX candidate in quick mode. The full study gives candidates two, like the
+# references, because the minimum over one process is biased upwards against a minimum over two.
 QUICK_JAX_SAMPLE_PROCESSES = 1
 
 
