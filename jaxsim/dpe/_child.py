@@ -19,6 +19,11 @@ Order of work, chosen so that measurements see only the solution:
 The socket block replaces ``socket.socket``, ``socket.create_connection`` and
 ``socket.getaddrinfo`` with functions that raise. It stops accidental network use by ordinary
 code; it is a guard, not a sandbox, because code can reach ``_socket`` or ``ctypes`` directly.
+
+Python puts a script's directory first on ``sys.path``; the worker removes it at start, so that
+this package's modules (``stats``, ``tasks``, ``check``, ...) cannot shadow a solution's or
+JAX's imports of modules with those names. The parent puts the directory that holds ``jaxsim``
+on ``PYTHONPATH``, so solutions can import this library's kernels.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ import time
 import traceback
 
 NETWORK_BLOCKED_MESSAGE = "network use is blocked for solutions evaluated by jaxsim.dpe"
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
+    sys.path.pop(0)
 
 
 def _write(path: str, payload: dict) -> None:
@@ -127,7 +136,7 @@ def main(request_path: str) -> int:
 
     counter = None
     if request["profiler"] == "instructions":
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        sys.path.insert(0, _HERE)
         try:
             import perf_events  # the sibling module, loaded by path to keep jaxsim out of the process
 

@@ -1,11 +1,14 @@
 """End-to-end evaluation: measure references, form levels, score samples, write JSON.
 
-For each task the references are measured on the performance input with the chosen profiler
-(every reference in fresh limited processes), checked against each other (the output most
-references agree on is the expected output), grouped into levels
-(:func:`jaxsim.dpe.levels.cluster_levels`), and every sample is measured the same way, checked
-against the expected output and scored (:func:`jaxsim.dpe.scoring.score_sample`). A reference
-that fails or disagrees is left out of the levels and listed in ``excluded_references``.
+For each task the references and the samples are measured on the performance input with the
+chosen profiler, every solution in fresh limited processes, in interleaved rounds
+(:meth:`jaxsim.dpe.profilers.Profiler.measure_many`): a period of load then falls on single
+processes of several solutions rather than on a sample and not on the references it is compared
+with. The references are checked against each other (the output most references agree on is the
+expected output) and grouped into levels (:func:`jaxsim.dpe.levels.cluster_levels`, with the
+between-process noise pooled over the references); every sample is checked against the expected
+output and scored (:func:`jaxsim.dpe.scoring.score_sample`). A reference that fails or disagrees
+is left out of the levels and listed in ``excluded_references``.
 """
 
 from __future__ import annotations
@@ -83,7 +86,8 @@ def _profiler_for(task: Task, profiler: Profiler) -> Profiler:
 
 
 def _cost(name: str, measurement: Measurement) -> ReferenceCost:
-    return ReferenceCost(name, measurement.cost, measurement.relative_noise, measurement.samples)
+    return ReferenceCost(name, measurement.cost, measurement.relative_noise, measurement.samples,
+                         measurement.process_costs)
 
 
 def measure_references(
@@ -95,7 +99,7 @@ def measure_references(
     noise_multiplier: float = DEFAULT_NOISE_MULTIPLIER,
     max_allowance: float = DEFAULT_MAX_ALLOWANCE,
 ) -> ReferenceSet:
-    """Measure every reference of ``task`` and form its levels.
+    """Measure every reference of ``task`` (in interleaved rounds) and form its levels.
 
     Raises:
         TaskError: when the task has no references or none of them runs.
@@ -103,16 +107,19 @@ def measure_references(
     if not task.references:
         raise TaskError(f"task {task.task_id!r} has no references; levels need at least one.")
     profiler = _profiler_for(task, profiler)
-    spec = task.input_spec(scale)
-    measured: dict[str, Measurement] = {}
-    excluded: dict[str, str] = {}
-    for reference in task.references:
-        measurement = profiler.measure(reference.code, task.entry_point, spec, framework=task.framework,
-                                       keep_output=True)
-        if measurement.ok:
-            measured[reference.name] = measurement
-        else:
-            excluded[reference.name] = f"{measurement.status}: {measurement.message}"
+    codes = {reference.name: reference.code for reference in task.references}
+    measured = profiler.measure_many(codes, task.entry_point, task.input_spec(scale), framework=task.framework,
+                                     keep_output=True)
+    return _reference_set(task, measured, profiler.unit, base=base, noise_multiplier=noise_multiplier,
+                          max_allowance=max_allowance)
+
+
+def _reference_set(task: Task, measurements: dict[str, Measurement], unit: str, *, base: float = DEFAULT_BASE,
+                   noise_multiplier: float = DEFAULT_NOISE_MULTIPLIER,
+                   max_allowance: float = DEFAULT_MAX_ALLOWANCE) -> ReferenceSet:
+    """Keep the references that ran and agree with the majority, and cluster them into levels."""
+    measured = {name: m for name, m in measurements.items() if m.ok}
+    excluded = {name: f"{m.status}: {m.message}" for name, m in measurements.items() if not m.ok}
     if not measured:
         raise TaskError(f"task {task.task_id!r}: no reference ran on the performance input: {excluded}.")
 
@@ -132,7 +139,7 @@ def measure_references(
             for name in group:
                 excluded[name] = f"output disagrees with references {majority}"
     kept = {name: measured[name] for name in majority}
-    levels = cluster_levels([_cost(n, m) for n, m in kept.items()], unit=profiler.unit, base=base,
+    levels = cluster_levels([_cost(n, m) for n, m in kept.items()], unit=unit, base=base,
                             noise_multiplier=noise_multiplier, max_allowance=max_allowance)
     expected = kept[majority[0]]
     return ReferenceSet(task.task_id, levels, kept, expected.output, expected.arrays, excluded)
@@ -154,22 +161,39 @@ def score_measurement(task: Task, references: ReferenceSet, measurement: Measure
 
 
 def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, references: ReferenceSet | None = None,
-                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, **level_options) -> TaskEvaluation:
-    """Measure the references (unless given), then measure and score each sample of ``task``.
+                  alpha: float = DEFAULT_ALPHA, pe_budget_s: float = 0.1, sample_processes: int | None = None,
+                  **level_options) -> TaskEvaluation:
+    """Measure the references (unless given) and the samples of ``task``, and score each sample.
 
-    A task with a generator and no scale first gets one from :func:`find_performance_input`
-    with ``pe_budget_s`` seconds per call of its slowest reference.
+    Without ``references``, references and samples are measured together in interleaved rounds
+    (:meth:`Profiler.measure_many`), references first in every even round; the levels use the
+    references alone. ``sample_processes`` (default: the profiler's ``processes``) sets the
+    processes per sample; fewer than the references get saves time where processes are costly
+    (JAX), while the between-process noise still comes from the references. A task with a
+    generator and no scale first gets one from :func:`find_performance_input` with ``pe_budget_s``
+    seconds per call of its slowest reference.
+
+    Raises:
+        TaskError: when the task has no references or none of them runs.
     """
     if task.pe_input is None and task.scale is None:
         chosen = find_performance_input(task, budget_s=pe_budget_s, require_budget=False)
         task = replace(task, scale=chosen.scale)
-    references = references or measure_references(task, profiler, **level_options)
+    if references is None and not task.references:
+        raise TaskError(f"task {task.task_id!r} has no references; levels need at least one.")
     task_profiler = _profiler_for(task, profiler)
     spec = task.input_spec()
+    codes = {} if references is not None else {("reference", r.name): r.code for r in task.references}
+    codes.update({("sample", i): sample.code for i, sample in enumerate(samples)})
+    counts = {key: sample_processes for key in codes if key[0] == "sample"} if sample_processes else None
+    measured = task_profiler.measure_many(codes, task.entry_point, spec, framework=task.framework, keep_output=True,
+                                          processes=counts)
+    if references is None:
+        references = _reference_set(task, {name: m for (kind, name), m in measured.items() if kind == "reference"},
+                                    task_profiler.unit, **level_options)
     scores, measurements = [], {}
-    for sample in samples:
-        measurement = task_profiler.measure(sample.code, task.entry_point, spec, framework=task.framework,
-                                            keep_output=True)
+    for index, sample in enumerate(samples):
+        measurement = measured[("sample", index)]
         measurements[sample.sample_id] = measurement
         scores.append(score_measurement(task, references, measurement, sample.sample_id, alpha=alpha))
     return TaskEvaluation(task.task_id, references, tuple(scores), measurements,

@@ -2,8 +2,9 @@
 
 Each run gets its own temporary working directory (deleted afterwards) and its own process
 group, which is killed as a whole when the time limit passes. The child sets an address-space
-limit with ``resource.setrlimit(RLIMIT_AS)``, runs in an environment without proxy settings,
-and has a blocked socket API (see :mod:`jaxsim.dpe._child`; a guard against accidental network
+limit with ``resource.setrlimit(RLIMIT_AS)``, runs in an environment without proxy settings
+and with the directory that holds ``jaxsim`` on ``PYTHONPATH`` (so solutions can import this
+library's kernels), and has a blocked socket API (see :mod:`jaxsim.dpe._child`; a guard against accidental network
 use, not a security sandbox). A crash, hang, exception or wrong entry point becomes a
 :class:`RunOutcome` with a failure status; nothing the solution does raises in the caller.
 """
@@ -96,8 +97,16 @@ class RunOutcome:
         return self.status == "ok"
 
 
+# The parent directory of the ``jaxsim`` package. It goes on the child's PYTHONPATH, so solutions
+# can import this library's kernels whether jaxsim is installed or run from a source tree.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
 def _child_environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if _PACKAGE_ROOT not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *paths])
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)

@@ -9,9 +9,22 @@ noise:
 
 For instruction counts the allowance is their published rule ``sqrt(10000 / a_i)``, which
 shrinks as counts grow. Wall time has no such fixed rule, so the allowance here is estimated
-from the repeats: ``noise_multiplier * sqrt(s_i**2 / n_i + s_{i+1}**2 / n_{i+1})``, where ``s`` is
-the robust relative standard deviation (1.4826 MAD / median) of a reference's ``n`` repeats. That
-is a multiple of the relative standard error of the difference of the two costs. The allowance is
+from the repeats:
+
+    1 - exp(-noise_multiplier * sqrt(s_i**2 / n_i + s_{i+1}**2 / n_{i+1} + 2 sigma_p**2))
+
+where ``s`` is the robust relative standard deviation (1.4826 MAD / median) of a reference's
+``n`` repeats within its processes, and ``sigma_p`` is the between-process noise: the pooled
+standard deviation of the log of the per-process costs (see :func:`process_noise`), estimated
+from the references of the task measured in two or more fresh processes each. The first two
+terms are the squared standard errors of two medians. The third is the variance that a load
+episode, the CPU frequency or the memory layout adds to a whole process's measurement, which
+more repeats inside that process do not reduce. The square root is thereby the standard error
+``sigma`` of the difference of the two log costs. A ratio of costs ``exp(k sigma)``, k such
+standard errors, is the relative gap ``1 - exp(-k sigma)``, which equals ``k sigma`` to first
+order. With k = 2 the exact form keeps a ratio of 2 (gap 0.5) in two levels at
+``sigma_p = 0.15`` (sigma = 0.21, threshold 0.45), which ``k sigma`` (threshold 0.52) would not.
+The allowance is
 capped at ``max_allowance`` (default 0.5), so references more than ``1 / (1 - base - 0.5)``
 = 2.5 times apart always form separate levels however noisy the machine is; without the cap a
 loaded machine could merge every reference into one level, because a relative gap cannot
@@ -35,6 +48,7 @@ __all__ = [
     "Level",
     "Levels",
     "noise_allowance",
+    "process_noise",
     "cluster_levels",
 ]
 
@@ -56,12 +70,15 @@ class ReferenceCost:
         relative_noise: robust relative standard deviation of its repeats.
         samples: the repeats themselves; their count sets the standard error, and the tie
             test uses them when scoring.
+        process_costs: the same statistic per fresh process (empty when unknown); their spread
+            is the between-process noise.
     """
 
     name: str
     cost: float
     relative_noise: float = 0.0
     samples: tuple[float, ...] = field(default=(), repr=False)
+    process_costs: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,10 @@ class Levels:
         unit: ``"s"`` or ``"instructions"``.
         base, noise_multiplier, max_allowance: the split rule's settings.
         splits: one record per neighbouring pair: the relative gap, the threshold, whether it split.
+        process_noise: the between-process noise ``sigma_p`` used in the wall-time allowance
+            (0 when the references ran in one process each); the tie test of samples uses it too.
+        process_noise_dof: its degrees of freedom, the number of processes minus the number of
+            references.
     """
 
     levels: tuple[Level, ...]
@@ -100,6 +121,8 @@ class Levels:
     noise_multiplier: float
     max_allowance: float = DEFAULT_MAX_ALLOWANCE
     splits: tuple[dict, ...] = ()
+    process_noise: float = 0.0
+    process_noise_dof: int = 0
 
     @property
     def n_levels(self) -> int:
@@ -115,6 +138,8 @@ class Levels:
             "base": self.base,
             "noise_multiplier": self.noise_multiplier,
             "max_allowance": self.max_allowance,
+            "process_noise": self.process_noise,
+            "process_noise_dof": self.process_noise_dof,
             "levels": [
                 {"rank": lv.rank, "score": lv.score, "representative": lv.representative.name,
                  "representative_cost": lv.representative.cost, "members": list(lv.members), "costs": list(lv.costs)}
@@ -124,21 +149,48 @@ class Levels:
         }
 
 
+def process_noise(references: Sequence[ReferenceCost]) -> tuple[float, int]:
+    """Return the pooled between-process noise ``sigma_p`` and its degrees of freedom.
+
+    ``sigma_p**2 = sum_i sum_p (log c_ip - mean_p log c_ip)**2 / sum_i (P_i - 1)``: the pooled
+    variance of the log per-process costs ``c_ip`` of each reference ``i`` about its own mean,
+    over the references with ``P_i >= 2`` processes. On the log scale it is a relative noise,
+    and pooling over the references of one task (measured on the same machine in the same
+    period) gives more degrees of freedom than any single reference has. Returns ``(0.0, 0)``
+    when no reference ran in two or more processes.
+    """
+    total, dof = 0.0, 0
+    for ref in references:
+        costs = [c for c in ref.process_costs if c > 0 and math.isfinite(c)]
+        if len(costs) < 2:
+            continue
+        logs = [math.log(c) for c in costs]
+        mean = sum(logs) / len(logs)
+        total += sum((x - mean) ** 2 for x in logs)
+        dof += len(logs) - 1
+    return (math.sqrt(total / dof), dof) if dof else (0.0, 0)
+
+
 def noise_allowance(slower: ReferenceCost, faster: ReferenceCost, unit: str,
                     noise_multiplier: float = DEFAULT_NOISE_MULTIPLIER,
-                    max_allowance: float = DEFAULT_MAX_ALLOWANCE) -> float:
+                    max_allowance: float = DEFAULT_MAX_ALLOWANCE, between_process: float = 0.0) -> float:
     """Return the allowance added to ``base`` before two costs count as different levels.
 
     Instruction counts: ``sqrt(10000 / a)`` with ``a`` the slower cost (EvalPerf's rule).
-    Wall time: ``noise_multiplier * sqrt(s_slow**2 / n_slow + s_fast**2 / n_fast)`` from the
-    repeats' relative noise ``s`` and counts ``n`` (1 when no repeats are attached).
+    Wall time: ``1 - exp(-noise_multiplier * sqrt(s_slow**2 / n_slow + s_fast**2 / n_fast + 2 sigma_p**2))``
+    from the repeats' relative noise ``s``, their counts ``n`` (1 when no repeats are attached)
+    and the between-process noise ``sigma_p = between_process`` (see :func:`process_noise`).
     Both are capped at ``max_allowance``.
     """
     if unit == "instructions":
         allowance = math.sqrt(10_000.0 / slower.cost)
     elif unit == "s":
         n_slow, n_fast = max(1, len(slower.samples)), max(1, len(faster.samples))
-        allowance = noise_multiplier * math.sqrt(slower.relative_noise**2 / n_slow + faster.relative_noise**2 / n_fast)
+        log_error = math.sqrt(slower.relative_noise**2 / n_slow + faster.relative_noise**2 / n_fast
+                              + 2.0 * between_process**2)
+        # The noise is a standard deviation of log costs. A log ratio of k of them is the relative
+        # gap 1 - exp(-k sigma) that the rule compares, which is k sigma for small k sigma.
+        allowance = 1.0 - math.exp(-noise_multiplier * log_error)
     else:
         raise ValueError(f"unit must be 's' or 'instructions', got {unit!r}.")
     return min(allowance, max_allowance)
@@ -151,6 +203,7 @@ def cluster_levels(
     base: float = DEFAULT_BASE,
     noise_multiplier: float = DEFAULT_NOISE_MULTIPLIER,
     max_allowance: float = DEFAULT_MAX_ALLOWANCE,
+    between_process: float | None = None,
 ) -> Levels:
     """Group references into efficiency levels by the relative-gap rule.
 
@@ -160,6 +213,8 @@ def cluster_levels(
         base: the gap a split needs on top of the noise allowance.
         noise_multiplier: multiple of the relative standard error used for wall time.
         max_allowance: cap of the noise allowance.
+        between_process: the between-process noise ``sigma_p`` of wall times; None estimates it
+            from the references' ``process_costs`` with :func:`process_noise`.
 
     Returns:
         :class:`Levels` from slowest to fastest. References with equal cost keep input order.
@@ -179,12 +234,17 @@ def cluster_levels(
     for ref in references:
         if not (math.isfinite(ref.cost) and ref.cost > 0):
             raise ValueError(f"reference {ref.name!r} has cost {ref.cost}; costs must be positive and finite.")
+    dof = 0
+    if between_process is None:
+        between_process, dof = process_noise(references) if unit == "s" else (0.0, 0)
+    if not (math.isfinite(between_process) and between_process >= 0):
+        raise ValueError(f"between_process must be finite and >= 0, got {between_process}.")
     ordered = sorted(references, key=lambda r: -r.cost)
     groups: list[list[ReferenceCost]] = [[ordered[0]]]
     splits = []
     for slower, faster in zip(ordered[:-1], ordered[1:]):
         gap = (slower.cost - faster.cost) / slower.cost
-        threshold = base + noise_allowance(slower, faster, unit, noise_multiplier, max_allowance)
+        threshold = base + noise_allowance(slower, faster, unit, noise_multiplier, max_allowance, between_process)
         split = gap > threshold
         splits.append({"after": slower.name, "before": faster.name, "gap": gap, "threshold": threshold, "split": split})
         if split:
@@ -198,4 +258,5 @@ def cluster_levels(
         covered += len(group)
         levels.append(Level(rank=rank, members=tuple(r.name for r in group), costs=tuple(r.cost for r in group),
                             representative=group[0], score=100.0 * covered / total))
-    return Levels(tuple(levels), unit, base, noise_multiplier, max_allowance, tuple(splits))
+    return Levels(tuple(levels), unit, base, noise_multiplier, max_allowance, tuple(splits), float(between_process),
+                  int(dof))

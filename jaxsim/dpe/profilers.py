@@ -5,7 +5,11 @@ with ``warmup`` untimed calls and ``repeats`` measured calls, and pools the meas
 :class:`Measurement`: median with a confidence interval, robust relative noise, compile time of
 jitted entry points, peak resident memory and, where JAX reports it, peak device memory.
 Fresh processes matter because cache state, memory layout and CPU frequency differ between
-processes, and a single process would hide that variation.
+processes, and a single process would hide that variation. :meth:`Profiler.measure_many`
+measures several solutions in interleaved rounds: one process per solution per round, with the
+order reversed in every other round. A period of load on a shared machine then falls on one
+process of several solutions instead of on every process of one solution. The spread of the
+per-process costs estimates the between-process noise (:func:`jaxsim.dpe.levels.process_noise`).
 
 ``WallTimeProfiler`` measures seconds with ``time.perf_counter``; JAX outputs are waited for
 with ``jax.block_until_ready``. ``InstructionProfiler`` counts user-space instructions of all
@@ -47,6 +51,7 @@ class Measurement:
         unit: ``"s"`` for wall time or ``"instructions"``.
         samples: every measured repeat of every process.
         process_medians: the median of each process.
+        process_costs: the cost statistic (``statistic``) of each process.
         cost: the cost used for levels and scores: the median of instruction counts, the
             minimum of wall times (load on a shared machine only adds time, so the fastest
             repeat is the least disturbed one, as in Python's ``timeit``).
@@ -65,6 +70,7 @@ class Measurement:
     unit: str
     samples: tuple[float, ...] = ()
     process_medians: tuple[float, ...] = ()
+    process_costs: tuple[float, ...] = ()
     cost: float = float("nan")
     statistic: str = "median"
     median: float = float("nan")
@@ -95,6 +101,7 @@ class Measurement:
             "ci_high": self.ci_high,
             "relative_noise": self.relative_noise,
             "n_samples": len(self.samples),
+            "process_costs": list(self.process_costs),
             "compile_s": self.compile_s,
             "peak_rss_bytes": self.peak_rss_bytes,
             "device_peak_bytes": self.device_peak_bytes,
@@ -153,13 +160,45 @@ class Profiler:
         The first failing process ends the measurement: its status and message are returned.
         Only the first process returns the output, because the output does not depend on timing.
         """
-        outcomes: list[RunOutcome] = []
-        for index in range(processes or self.processes):
-            outcome = self._run(code, entry_point, input_spec, framework, keep_output and index == 0)
-            if not outcome.ok:
-                return Measurement(outcome.status, self.unit, message=outcome.message)
-            outcomes.append(outcome)
-        return self._pool(outcomes)
+        return self.measure_many({"solution": code}, entry_point, input_spec, framework=framework,
+                                 keep_output=keep_output, processes=processes)["solution"]
+
+    def measure_many(self, codes: dict[str, str], entry_point: str, input_spec: dict, *, framework: str = "python",
+                     keep_output: bool = False,
+                     processes: int | dict[str, int] | None = None) -> dict[str, Measurement]:
+        """Measure several solutions in interleaved rounds of fresh processes and pool each one's results.
+
+        Round ``r`` runs one process of every solution that has not failed, in the given order
+        when ``r`` is even and in reverse order when it is odd. Every solution's processes are
+        thereby spread over the whole measurement, and no solution always runs first or last. A
+        solution's first
+        failing process ends its measurement: its status and message are returned. Only the
+        first round returns outputs.
+
+        Args:
+            codes: solution sources by name; the result has the same keys in the same order.
+            processes: processes per solution (default ``self.processes``), or a count per name
+                for some solutions (the others get the default).
+        """
+        names = list(codes)
+        counts = processes if isinstance(processes, dict) else {}
+        default = self.processes if processes is None or isinstance(processes, dict) else processes
+        per_name = {name: int(counts.get(name, default)) for name in names}
+        if min(per_name.values(), default=1) < 1:
+            raise ValueError(f"every solution needs at least one process, got {per_name}.")
+        outcomes: dict[str, list[RunOutcome]] = {name: [] for name in names}
+        failed: dict[str, Measurement] = {}
+        for round_index in range(max(per_name.values(), default=0)):
+            order = names if round_index % 2 == 0 else names[::-1]
+            for name in order:
+                if name in failed or round_index >= per_name[name]:
+                    continue
+                outcome = self._run(codes[name], entry_point, input_spec, framework, keep_output and round_index == 0)
+                if not outcome.ok:
+                    failed[name] = Measurement(outcome.status, self.unit, message=outcome.message)
+                    continue
+                outcomes[name].append(outcome)
+        return {name: failed[name] if name in failed else self._pool(outcomes[name]) for name in names}
 
     def _pool(self, outcomes: list[RunOutcome]) -> Measurement:
         samples = tuple(s for outcome in outcomes for s in outcome.samples)
@@ -172,6 +211,8 @@ class Profiler:
             unit=self.unit,
             samples=samples,
             process_medians=tuple(float(np.median(o.samples)) for o in outcomes),
+            process_costs=tuple(float(np.min(o.samples)) if self.statistic == "min" else float(np.median(o.samples))
+                                for o in outcomes),
             cost=float(np.min(samples)) if self.statistic == "min" else summary.median,
             statistic=self.statistic,
             median=summary.median,

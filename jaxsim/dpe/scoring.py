@@ -10,7 +10,8 @@ an incorrect or failed sample scores 0 and counts in the pass rate.
 is slower than the representative only when both hold:
 
 1. the relative gap ``(c - r) / c`` exceeds ``base + allowance``, the same rule that separates
-   levels (:func:`jaxsim.dpe.levels.noise_allowance`), and
+   levels (:func:`jaxsim.dpe.levels.noise_allowance`, with the between-process noise estimated
+   from the task's references), and
 2. a one-sided Mann-Whitney U test on the repeats rejects "not slower" (p <= ``alpha``). When the
    repeats are too few for the test to ever reach ``alpha``, rule 1 decides alone and the
    comparison records that.
@@ -92,7 +93,8 @@ def compare(sample: ReferenceCost, level: Level, levels: Levels, *, alpha: float
     if sample.cost <= 0:
         raise ValueError(f"sample {sample.name!r} has cost {sample.cost}; costs must be positive.")
     gap = (sample.cost - rep.cost) / sample.cost
-    threshold = levels.base + noise_allowance(sample, rep, levels.unit, levels.noise_multiplier, levels.max_allowance)
+    threshold = levels.base + noise_allowance(sample, rep, levels.unit, levels.noise_multiplier, levels.max_allowance,
+                                              levels.process_noise)
     beyond_gap = gap > threshold
     test_used = _test_can_reject(len(sample.samples), len(rep.samples), alpha)
     p_value = None

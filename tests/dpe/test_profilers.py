@@ -68,3 +68,59 @@ def test_profiler_rejects_bad_counts():
         WallTimeProfiler(processes=0)
     with pytest.raises(ValueError, match="repeats"):
         WallTimeProfiler(repeats=0)
+
+
+def test_measure_many_interleaves_rounds(monkeypatch):
+    # Record the order in which processes start: round 0 forward, round 1 reversed, and a
+    # solution that failed in round 0 is not run again.
+    from jaxsim.dpe.isolation import RunOutcome
+
+    calls = []
+
+    def fake_run(self, code, entry_point, input_spec, framework, keep_output):
+        calls.append((code, keep_output))
+        if code == "bad":
+            return RunOutcome("error", message="boom")
+        return RunOutcome("ok", samples=(float(len(calls)), float(len(calls)) + 0.5), output=code)
+
+    monkeypatch.setattr(WallTimeProfiler, "_run", fake_run)
+    profiler = WallTimeProfiler(processes=3, repeats=2, warmup=0)
+    result = profiler.measure_many({"a": "a", "b": "bad", "c": "c"}, "f", FIXED, keep_output=True)
+    assert [code for code, _ in calls] == ["a", "bad", "c", "c", "a", "a", "c"]
+    assert [keep for _, keep in calls] == [True, True, True, False, False, False, False]
+    assert list(result) == ["a", "b", "c"]
+    assert result["b"].status == "error"
+    # a ran as the 1st, 5th and 6th process; its per-process costs are the minima 1, 5 and 6.
+    assert result["a"].process_costs == (1.0, 5.0, 6.0)
+    assert result["a"].cost == 1.0
+    assert result["c"].process_costs == (3.0, 4.0, 7.0)
+    assert result["a"].output == "a"
+
+
+def test_child_can_import_jaxsim_and_not_its_own_modules():
+    # The worker's directory holds modules named stats, tasks and check; a solution must get the
+    # standard library's or none, and must be able to import this library.
+    code = ("import importlib.util\nimport jaxsim\n"
+            "def f(x):\n    return [importlib.util.find_spec(m) is None for m in ('tasks', 'check', 'levels')]\n")
+    measurement = WallTimeProfiler(processes=1, repeats=1, warmup=0).measure(code, "f", FIXED, keep_output=True)
+    assert measurement.ok, measurement.message
+    assert measurement.output == {"__seq__": "list", "items": [True, True, True]}
+
+
+def test_measure_many_counts_per_solution(monkeypatch):
+    from jaxsim.dpe.isolation import RunOutcome
+
+    calls = []
+
+    def fake_run(self, code, entry_point, input_spec, framework, keep_output):
+        calls.append(code)
+        return RunOutcome("ok", samples=(1.0,))
+
+    monkeypatch.setattr(WallTimeProfiler, "_run", fake_run)
+    profiler = WallTimeProfiler(processes=3, repeats=1, warmup=0)
+    result = profiler.measure_many({"ref": "ref", "sample": "sample"}, "f", FIXED, processes={"sample": 1})
+    assert calls == ["ref", "sample", "ref", "ref"]
+    assert len(result["ref"].process_costs) == 3
+    assert len(result["sample"].process_costs) == 1
+    with pytest.raises(ValueError, match="at least one process"):
+        profiler.measure_many({"ref": "ref"}, "f", FIXED, processes={"ref": 0})

@@ -7,7 +7,7 @@ from jaxsim.dpe.tasks import Sample
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task_id", ["sort_integers", "fibonacci_mod", "linear_recurrence"])
+@pytest.mark.parametrize("task_id", ["sort_integers", "fibonacci_mod", "linear_recurrence", "simon_oracle"])
 def test_candidates_land_at_expected_levels(task_id):
     task = get_task(task_id)
     samples = [Sample(c.name, task_id, c.code) for c in task.candidates]

@@ -3,6 +3,13 @@
 Every reference is a ``jax.jit`` function, so the profiler compiles it first (compile time is
 reported apart) and measures run time only. Outputs are compared with ``allclose`` because
 algorithms that sum in a different order differ in float32 rounding.
+
+Two tasks score this library's kernels through its public API: ``pair_forces_2d`` has
+``jaxsim.active``'s O(N^2) all-pairs forces and its cell-list neighbour list with pair forces
+as references, beside loops written with ``jnp``; ``simon_oracle`` has ``jaxsim.quantum``'s
+gate-by-gate circuit (``Circuit`` of ``simon_oracle_ops``, ``run_circuit``) and its permutation
+oracle (``apply_oracle`` of ``simon_table``). The solution processes import ``jaxsim`` from the
+directory that :mod:`jaxsim.dpe.isolation` puts on their ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -49,41 +56,6 @@ def pair_forces(positions, box):
     return jax.lax.fori_loop(0, n, over_i, jnp.zeros_like(positions))
 '''
 
-_FORCE_ROW_LOOP = '''
-import jax
-import jax.numpy as jnp
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def pair_forces(positions, box):
-    n = positions.shape[0]
-
-    def row(i, forces):
-        d = positions[i] - positions
-        d = d - box * jnp.round(d / box)
-        r = jnp.sqrt(jnp.sum(d * d, axis=-1))
-        hit = (r < 1.0) & (jnp.arange(n) != i)
-        f = jnp.where(hit[:, None], (1.0 - r)[:, None] * d / jnp.where(hit, r, 1.0)[:, None], 0.0)
-        return forces.at[i].set(jnp.sum(f, axis=0))
-
-    return jax.lax.fori_loop(0, n, row, jnp.zeros_like(positions))
-'''
-
-_FORCE_DENSE = '''
-import jax
-import jax.numpy as jnp
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def pair_forces(positions, box):
-    d = positions[:, None, :] - positions[None, :, :]
-    d = d - box * jnp.round(d / box)
-    r = jnp.sqrt(jnp.sum(d * d, axis=-1))
-    hit = (r < 1.0) & ~jnp.eye(positions.shape[0], dtype=bool)
-    scale = jnp.where(hit, (1.0 - r) / jnp.where(hit, r, 1.0), 0.0)
-    return jnp.sum(scale[..., None] * d, axis=1)
-'''
-
 # Cell list: cells of side >= 1 (the cutoff), each holding at most `capacity` particles; every
 # particle is compared with the members of its own and the 8 neighbouring cells.
 _FORCE_CELL_LIST = '''
@@ -122,44 +94,74 @@ def pair_forces(positions, box):
     return _cell_forces(positions, box, 16)
 '''
 
+# This library's kernels: the O(N^2) all-pairs oracle and the O(N) cell-list neighbour list with
+# the pair forces summed over it (jaxsim.active). soft_disks(1, 0.5) is the harmonic overlap force
+# k max(2 r - d, 0) = max(1 - d, 0) with cutoff 2 r = 1, the force of the prompt.
+_FORCE_LIBRARY_DENSE = """
+import jax
+from functools import partial
+import jaxsim.active as active
+
+@partial(jax.jit, static_argnums=1)
+def pair_forces(positions, box):
+    space = active.PeriodicBox(side=box, dim=2)
+    return active.pair_forces_dense(positions, space, active.soft_disks(1.0, 0.5))
+"""
+
+_FORCE_LIBRARY_CELL_LIST = """
+import jax
+import jax.numpy as jnp
+from functools import partial
+import jaxsim.active as active
+
+@partial(jax.jit, static_argnums=1)
+def pair_forces(positions, box):
+    space = active.PeriodicBox(side=box, dim=2)
+    spec = active.neighbor_spec(space, positions.shape[0], cutoff=1.0, skin=0.0, format="rows")
+    neighbors = active.build(positions, space, spec)
+    forces = active.pair_forces(positions, space, neighbors, active.soft_disks(1.0, 0.5))
+    # A full cell or row would drop neighbours; NaN makes that a wrong output instead of a silent error.
+    return jnp.where(neighbors.overflow, jnp.nan, forces)
+"""
+
+_FORCE_CELL_NO_IMAGE = _FORCE_CELL_LIST.replace("    d = d - box * jnp.round(d / box)\n", "")
+
+# The same cell list with 48 slots per cell: three times the candidate pairs of 16 slots.
+_FORCE_CELL_LIST_48 = _FORCE_CELL_LIST.replace("_cell_forces(positions, box, 16)", "_cell_forces(positions, box, 48)")
+
 FORCES = Task(
     task_id="pair_forces_2d",
     entry_point="pair_forces",
     prompt=_FORCE_PROMPT,
     framework="jax",
     references=(
+        Reference("library_dense", _FORCE_LIBRARY_DENSE.strip() + "\n"),
         Reference("double_fori_loop", _FORCE_DOUBLE_LOOP.strip() + "\n"),
-        Reference("row_fori_loop", _FORCE_ROW_LOOP.strip() + "\n"),
-        Reference("dense_pairs", _FORCE_DENSE.strip() + "\n"),
-        Reference("cell_list", _FORCE_CELL_LIST.strip() + "\n"),
+        Reference("cell_list_48_slots", _FORCE_CELL_LIST_48.strip() + "\n"),
+        Reference("library_cell_list", _FORCE_LIBRARY_CELL_LIST.strip() + "\n"),
     ),
     candidates=(
-        Candidate("cell_list_capacity_12", _FORCE_CELL_LIST.replace("_cell_forces(positions, box, 16)", "_cell_forces(positions, box, 12)").strip() + "\n",
-                  "cell_list", "the same cell list with 12 slots per cell"),
-        Candidate("no_minimum_image", '''
-import jax
-import jax.numpy as jnp
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def pair_forces(positions, box):
-    d = positions[:, None, :] - positions[None, :, :]
-    r = jnp.sqrt(jnp.sum(d * d, axis=-1))
-    hit = (r < 1.0) & ~jnp.eye(positions.shape[0], dtype=bool)
-    scale = jnp.where(hit, (1.0 - r) / jnp.where(hit, r, 1.0), 0.0)
-    return jnp.sum(scale[..., None] * d, axis=1)
-'''.strip() + "\n", None, "ignores the periodic images"),
+        Candidate("library_dense_search",
+                  _FORCE_LIBRARY_CELL_LIST.replace('format="rows"', 'format="rows", method="dense"').strip() + "\n",
+                  "library_dense", "the library's neighbour list built by the O(N^2) search, then summed"),
+        Candidate("cell_list", _FORCE_CELL_LIST.strip() + "\n", "library_cell_list",
+                  "a cell list written with jnp, 16 slots per cell"),
+        Candidate("library_pair_format", _FORCE_LIBRARY_CELL_LIST.replace('format="rows"', 'format="pairs"').strip()
+                  + "\n", "library_cell_list", "the library's neighbour list with each pair stored once"),
+        Candidate("cell_list_no_minimum_image", _FORCE_CELL_NO_IMAGE.strip() + "\n", None,
+                  "ignores the periodic images"),
     ),
     generator=_FORCE_GENERATOR.strip() + "\n",
-    scale=1024,
+    scale=2048,
     check={"kind": "allclose", "rtol": 1e-4, "atol": 1e-4},
-    description="soft-sphere forces: scalar double loop, row loop, dense pairs, cell list",
+    description="soft-sphere forces: jaxsim.active dense oracle, scalar double loop, 48-slot cell list, "
+                "jaxsim.active cell list",
 )
 
 _SIMON_PROMPT = '''def simon_oracle(state: jax.Array, secret: int) -> jax.Array:
     """Apply Simon's oracle U_f |x>|y> = |x>|y XOR f(x)> to a 2n-qubit state vector.
 
-    f(x) = x XOR (x_j * secret), where j is the lowest set bit of secret, so f(x) = f(x XOR secret)
+    f(x) = x XOR (x_j * secret), where j is the highest set bit of secret, so f(x) = f(x XOR secret)
     (Simon 1997, "On the power of quantum computation"). The basis index is x * 2**n + y.
     state: (4**n,) complex64. secret: a non-zero n-bit integer (static). Returns (4**n,) complex64.
     """
@@ -189,7 +191,7 @@ from functools import partial
 _CNOT = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], dtype=np.complex64)
 
 def _gates(n, secret):
-    j = (secret & -secret).bit_length() - 1
+    j = secret.bit_length() - 1
     pairs = [(k, n + k) for k in range(n)]
     pairs += [(j, n + k) for k in range(n) if (secret >> k) & 1]
     return pairs
@@ -212,27 +214,6 @@ def simon_oracle(state, secret):
     return psi.reshape(-1)
 '''
 
-# The same gates, each applied as a permutation of basis indices: one gather per gate.
-_SIMON_GATHER_PER_GATE = '''
-import jax
-import jax.numpy as jnp
-import numpy as np
-from functools import partial
-
-@partial(jax.jit, static_argnums=1)
-def simon_oracle(state, secret):
-    size = state.shape[0]
-    n = int(np.log2(size)) // 2
-    j = (secret & -secret).bit_length() - 1
-    index = jnp.arange(size, dtype=jnp.int32)
-    psi = state
-    gates = [(k, k) for k in range(n)] + [(j, k) for k in range(n) if (secret >> k) & 1]
-    for x_bit, y_bit in gates:
-        control = (index >> (n + x_bit)) & 1
-        psi = psi[index ^ (control << y_bit)]
-    return psi
-'''
-
 # The whole oracle as one permutation: new[x, y] = old[x, y XOR f(x)], a single gather.
 _SIMON_ONE_GATHER = '''
 import jax
@@ -244,15 +225,15 @@ from functools import partial
 def simon_oracle(state, secret):
     size = state.shape[0]
     n = int(np.log2(size)) // 2
-    j = (secret & -secret).bit_length() - 1
+    j = secret.bit_length() - 1
     index = jnp.arange(size, dtype=jnp.int32)
     x = index >> n
     f = x ^ (((x >> j) & 1) * secret)
     return state[index ^ f]
 '''
 
-# A dense 4**n x 4**n permutation matrix times the state: O(16**n) work.
-_SIMON_DENSE_MATRIX = '''
+# One scalar fori_loop over all 4**n basis indices: the permutation, one element per iteration.
+_SIMON_SCALAR_LOOP = """
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -262,13 +243,48 @@ from functools import partial
 def simon_oracle(state, secret):
     size = state.shape[0]
     n = int(np.log2(size)) // 2
-    j = (secret & -secret).bit_length() - 1
-    index = jnp.arange(size, dtype=jnp.int32)
-    x = index >> n
-    source = index ^ (x ^ (((x >> j) & 1) * secret))
-    matrix = (source[:, None] == index[None, :]).astype(state.dtype)
-    return matrix @ state
-'''
+    j = secret.bit_length() - 1
+
+    def body(index, out):
+        x = index >> n
+        return out.at[index].set(state[index ^ x ^ (((x >> j) & 1) * secret)])
+
+    return jax.lax.fori_loop(0, size, body, jnp.zeros_like(state))
+"""
+
+# This library's kernels (jaxsim.quantum). Qubit 0 is the most significant bit there, so x is
+# qubits 0..n-1, y is qubits n..2n-1, and int_to_bits(secret, n) lists the secret's bits from the
+# highest; simon_table and simon_oracle_ops take j as the first set bit in that order, the highest.
+# The table and the circuit depend only on the static secret, so they are built at trace time.
+_SIMON_LIBRARY_CIRCUIT = """
+import jax
+import numpy as np
+from functools import partial
+from jaxsim.quantum import Circuit, int_to_bits, run_circuit, simon_oracle_ops
+
+@partial(jax.jit, static_argnums=1)
+def simon_oracle(state, secret):
+    qubits = int(np.log2(state.shape[0]))
+    n = qubits // 2
+    with jax.ensure_compile_time_eval():
+        circuit = Circuit.from_ops(qubits, simon_oracle_ops(int_to_bits(secret, n)))
+    return run_circuit(state.reshape((2,) * qubits), circuit).reshape(-1)
+"""
+
+_SIMON_LIBRARY_PERMUTATION = """
+import jax
+import numpy as np
+from functools import partial
+from jaxsim.quantum import apply_oracle, int_to_bits, simon_table
+
+@partial(jax.jit, static_argnums=1)
+def simon_oracle(state, secret):
+    qubits = int(np.log2(state.shape[0]))
+    n = qubits // 2
+    with jax.ensure_compile_time_eval():
+        table = simon_table(int_to_bits(secret, n))
+    return apply_oracle(state.reshape((2,) * qubits), table, n).reshape(-1)
+"""
 
 SIMON = Task(
     task_id="simon_oracle",
@@ -276,12 +292,18 @@ SIMON = Task(
     prompt=_SIMON_PROMPT,
     framework="jax",
     references=(
-        Reference("dense_permutation_matrix", _SIMON_DENSE_MATRIX.strip() + "\n"),
         Reference("dense_gate_by_gate", _SIMON_DENSE_GATES.strip() + "\n"),
-        Reference("gather_per_gate", _SIMON_GATHER_PER_GATE.strip() + "\n"),
-        Reference("one_gather", _SIMON_ONE_GATHER.strip() + "\n"),
+        Reference("library_circuit", _SIMON_LIBRARY_CIRCUIT.strip() + "\n"),
+        Reference("scalar_loop", _SIMON_SCALAR_LOOP.strip() + "\n"),
+        Reference("library_permutation", _SIMON_LIBRARY_PERMUTATION.strip() + "\n"),
     ),
     candidates=(
+        Candidate("library_circuit_reversed",
+                  _SIMON_LIBRARY_CIRCUIT.replace("simon_oracle_ops(int_to_bits(secret, n))",
+                                                 "simon_oracle_ops(int_to_bits(secret, n))[::-1]").strip() + "\n",
+                  "library_circuit", "the same CNOTs in reverse order; they commute, since no target is a control"),
+        Candidate("one_gather", _SIMON_ONE_GATHER.strip() + "\n", "library_permutation",
+                  "the whole oracle as one gather, written with jnp"),
         Candidate("one_gather_take", """
 import jax
 import jax.numpy as jnp
@@ -292,11 +314,11 @@ from functools import partial
 def simon_oracle(state, secret):
     size = state.shape[0]
     n = int(np.log2(size)) // 2
-    low = (secret & -secret).bit_length() - 1
+    high = secret.bit_length() - 1
     basis = jnp.arange(size, dtype=jnp.int32)
     x = basis >> n
-    return jnp.take(state, basis ^ x ^ (((x >> low) & 1) * secret))
-""".strip() + "\n", "one_gather", "one gather"),
+    return jnp.take(state, basis ^ x ^ (((x >> high) & 1) * secret))
+""".strip() + "\n", "library_permutation", "one gather with jnp.take"),
         Candidate("f_of_x_is_x", """
 import jax
 import jax.numpy as jnp
@@ -312,10 +334,11 @@ def simon_oracle(state, secret):
 """.strip() + "\n", None, "implements f(x) = x, which is not two-to-one"),
     ),
     generator=_SIMON_GENERATOR.strip() + "\n",
-    scale=6,
+    scale=9,
     check={"kind": "allclose", "rtol": 1e-5, "atol": 1e-6},
-    description="Simon oracle: dense permutation matrix, dense CNOT gates, a gather per gate, one gather",
+    description="Simon oracle: dense CNOT gates, jaxsim.quantum circuit, scalar loop, jaxsim.quantum permutation oracle",
 )
+
 
 _RECURRENCE_PROMPT = '''def linear_recurrence(a: jax.Array, b: jax.Array) -> jax.Array:
     """Return x with x[0] = b[0] and x[t] = a[t] * x[t - 1] + b[t] along axis 0.
