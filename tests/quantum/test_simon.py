@@ -34,13 +34,13 @@ def test_circuit_and_fused_state_agree():
 
 
 def test_blocked_state_equals_gather_and_walsh_passes():
-    # n = 10 splits the output register into 4 blocks of 256 columns each.
+    # n = 11 splits the output register into 4 blocks of 512 columns each.
     from jaxsim.quantum import apply_oracle, walsh_hadamard
     from jaxsim.quantum.simon import _block_width
 
-    n = 10
+    n = 11
     assert (1 << n) // _block_width(n) > 1
-    table = simon_table((1, 0, 0, 1, 1, 0, 1, 0, 0, 1), jax.random.key(4))
+    table = simon_table((1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1), jax.random.key(4))
     x_register = tuple(range(n))
     psi = walsh_hadamard(zero_state(2 * n), x_register)
     psi = walsh_hadamard(apply_oracle(psi, table, n), x_register)
@@ -151,10 +151,10 @@ def test_memory_error_names_n_before_allocating():
 
 
 def test_probabilities_need_blocks_not_the_state():
-    # Four blocks of 2^18 amplitudes, counted as complex64: 8 MiB.
+    # Four blocks of 2^20 amplitudes, counted as complex64: 32 MiB.
     with pytest.raises(ValueError, match="needs about"):
-        simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**20)
-    probs = simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**23)
+        simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**24)
+    probs = simon_probabilities(np.arange(1 << 10), 10, limit_bytes=2**25)
     assert np.abs(np.asarray(probs) - 2.0**-10).max() < 1e-6
 
 
