@@ -70,7 +70,10 @@ the column blocks are written into in place, plus workspace."""
 BLOCK_AMPLITUDES = 1 << 20
 """Amplitudes per column block of the final Hadamard layer (4 MiB in float32). A block stays
 in the L3 cache through all ``n`` butterfly stages. On a 2-core AMD EPYC this size ran fastest
-at n = 12 to 14 among 2^16 to 2^21 (n = 14: 0.30 s, against 0.37 s at 2^18 and 0.81 s at 2^16)."""
+at n = 12 to 14 among 2^16 to 2^21 (n = 14: 0.30 s, against 0.37 s at 2^18 and 0.81 s at 2^16).
+
+NOTE: at n = 13 the run time varies between processes from 0.07 to 0.24 s on that machine,
+for a reason not found; the power-of-two row stride of a block is one suspect."""
 
 
 class SimonResult(eqx.Module):
