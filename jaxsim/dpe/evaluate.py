@@ -168,8 +168,8 @@ def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, 
     Without ``references``, references and samples are measured together in interleaved rounds
     (:meth:`Profiler.measure_many`), references first in every even round; the levels use the
     references alone. ``sample_processes`` (default: the profiler's ``processes``) sets the
-    processes per sample; fewer than the references get saves time where processes are costly
-    (JAX), while the between-process noise still comes from the references. A task with a
+    processes per sample. Fewer processes than the references get save time where processes
+    are costly (JAX), because the between-process noise comes from the references. A task with a
     generator and no scale first gets one from :func:`find_performance_input` with ``pe_budget_s``
     seconds per call of its slowest reference.
 

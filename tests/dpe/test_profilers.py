@@ -97,9 +97,9 @@ def test_measure_many_interleaves_rounds(monkeypatch):
     assert result["a"].output == "a"
 
 
-def test_child_can_import_jaxsim_and_not_its_own_modules():
-    # The worker's directory holds modules named stats, tasks and check; a solution must get the
-    # standard library's or none, and must be able to import this library.
+def test_child_imports_jaxsim_not_worker_modules():
+    # The worker's directory contains modules named stats, tasks and check. A solution must get
+    # the standard library's or none, and must be able to import this library.
     code = ("import importlib.util\nimport jaxsim\n"
             "def f(x):\n    return [importlib.util.find_spec(m) is None for m in ('tasks', 'check', 'levels')]\n")
     measurement = WallTimeProfiler(processes=1, repeats=1, warmup=0).measure(code, "f", FIXED, keep_output=True)

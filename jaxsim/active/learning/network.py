@@ -17,9 +17,9 @@ coefficients that depend on a neighbour's radial coordinate ``rho_ij`` only:
 
 with radial basis functions ``phi_b`` that vanish smoothly at the cutoff. ``rho_ij`` is the
 separation of the anchors ``|r_ij - u_j + u_i|`` for anchored systems and ``|r_ij|``
-otherwise. The score of a Gaussian density is linear in the states, and on a tethered
-lattice the coefficient of a neighbour depends only on its lattice shell, so this path
-represents that score and the attention stack learns only the nonlinear remainder. Without
+otherwise. The score of a Gaussian density is linear in the states. On a tethered lattice
+the coefficient of a neighbour depends only on its lattice shell, so this path represents
+that score, and the attention stack learns only the nonlinear remainder. Without
 it the network has to build a linear map out of layer norms and softmaxes. Its error in the
 ``x`` components, which nearly cancel against the drift in ``v_x = b_x - eps s_x``, then
 biases the entropy production upwards.

@@ -253,8 +253,8 @@ def simon_oracle(state, secret):
 """
 
 # This library's kernels (jaxsim.quantum). Qubit 0 is the most significant bit there, so x is
-# qubits 0..n-1, y is qubits n..2n-1, and int_to_bits(secret, n) lists the secret's bits from the
-# highest; simon_table and simon_oracle_ops take j as the first set bit in that order, the highest.
+# qubits 0..n-1 and y is qubits n..2n-1. int_to_bits(secret, n) lists the secret's bits from the
+# highest, so the first set bit that simon_table and simon_oracle_ops take as j is the highest.
 # The table and the circuit depend only on the static secret, so they are built at trace time.
 _SIMON_LIBRARY_CIRCUIT = """
 import jax

@@ -56,8 +56,8 @@ def test_skip_path_continuous_at_the_cutoff():
 
 @pytest.fixture(scope="module")
 def fitted_lattice():
-    # 3 x 3 lattice with k = 8: every particle sees all others, and the exact score is linear
-    # with a coefficient per lattice shell, which the skip path represents exactly.
+    # 3 x 3 lattice with k = 8: every particle has all others as neighbours. The exact score is
+    # linear with a coefficient per lattice shell, which the skip path represents exactly.
     lattice = tethered_lattice(3, spacing=6.0)
     box = PeriodicBox(side=lattice.box_size)
     config = ScoreNetConfig(
@@ -96,8 +96,8 @@ def test_fit_linear_skip_gives_the_exact_epr(fitted_lattice):
     exact = float(lattice.entropy_production())
     # Two standard errors of the estimate plus 1 percent for the fitted coefficients.
     assert abs(float(estimate.total.total) - exact) < 2 * float(estimate.total.standard_error) + 0.01 * exact
-    # The divergence estimator is the noisier one (6 percent standard error on 256 samples of 9
-    # particles); the two agree within three of its standard errors.
+    # The divergence estimator is the noisier one, with a 6 percent standard error on 256
+    # samples of 9 particles. The two agree within three of its standard errors.
     first, second = estimate.propulsion, estimate.propulsion_divergence
     assert abs(float(first.total) - float(second.total)) < 3 * float(second.standard_error)
 
