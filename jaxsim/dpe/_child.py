@@ -6,7 +6,7 @@ Python solutions are measured without JAX in the process. It is not meant to be 
 
 Order of work, chosen so that measurements see only the solution:
 
-1. set resource limits (``RLIMIT_AS`` when requested, no core dumps);
+1. set resource limits (``RLIMIT_AS`` and the CPU affinity when requested, no core dumps);
 2. open the instruction counter (before JAX starts its threads, so that ``inherit`` covers them);
 3. import JAX for JAX tasks, build the input (fixed arguments or the task's generator);
 4. block the socket API, then execute the solution's source and look up its entry point;
@@ -133,6 +133,9 @@ def main(request_path: str) -> int:
     if request.get("memory_limit_bytes"):
         limit = int(request["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if request.get("cpus"):
+        # Before any import that starts threads: threads inherit the affinity of their creator.
+        os.sched_setaffinity(0, [int(c) for c in request["cpus"]])
 
     counter = None
     if request["profiler"] == "instructions":

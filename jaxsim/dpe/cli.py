@@ -43,6 +43,10 @@ def add_dpe_parser(commands) -> argparse.ArgumentParser:
                           help="wall-clock limit per process in seconds (default 60)")
     evaluate.add_argument("--memory-limit-gib", type=float, default=16.0,
                           help="address-space limit per process in GiB; 0 for none (default 16, room for XLA)")
+    evaluate.add_argument("--cpus", default="one",
+                          help="CPUs each solution process runs on: 'one' (the highest-numbered CPU, so wall time "
+                          "sums all threads and cores do not hand work to each other), 'all', or a comma-separated "
+                          "list such as 2,3 (default one)")
     evaluate.add_argument("--base", type=float, default=None, help="relative gap a level split needs above the noise "
                           "allowance (default 0.1)")
     evaluate.add_argument("--alpha", type=float, default=0.05, help="significance level of the tie test (default 0.05)")
@@ -77,6 +81,21 @@ def _list_tasks(args, console) -> int:
     return 0
 
 
+def _parse_cpus(text: str) -> tuple[int, ...] | None:
+    """Return the CPU affinity that ``--cpus`` asks for."""
+    from jaxsim.dpe.isolation import single_cpu
+
+    if text == "one":
+        return single_cpu()
+    if text == "all":
+        return None
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"--cpus {text!r} is not 'one', 'all' or a comma-separated list of CPU indices "
+                         "such as 0,1.") from None
+
+
 def _evaluate(args, console) -> int:
     from jaxsim.dpe.evaluate import evaluate, write_results
     from jaxsim.dpe.isolation import Limits
@@ -89,7 +108,8 @@ def _evaluate(args, console) -> int:
         samples = load_samples(args.samples, tasks)
         memory = int(args.memory_limit_gib * 2**30) if args.memory_limit_gib > 0 else None
         choice = select_profiler(args.profiler, processes=args.processes, repeats=args.repeats, warmup=args.warmup,
-                                 limits=Limits(time_s=args.time_limit, memory_bytes=memory))
+                                 limits=Limits(time_s=args.time_limit, memory_bytes=memory,
+                                               cpus=_parse_cpus(args.cpus)))
     except (FileNotFoundError, TaskFormatError, ValueError, RuntimeError) as error:
         console.print(f"[red]{error}[/red]")
         return 2

@@ -22,7 +22,6 @@ from typing import Any
 
 from jaxsim.dpe.check import outputs_match
 from jaxsim.dpe.inputs import find_performance_input
-from jaxsim.dpe.isolation import Limits
 from jaxsim.dpe.levels import (
     DEFAULT_BASE,
     DEFAULT_MAX_ALLOWANCE,
@@ -82,7 +81,7 @@ class TaskEvaluation:
 def _profiler_for(task: Task, profiler: Profiler) -> Profiler:
     if task.time_limit_s is None:
         return profiler
-    return with_limits(profiler, Limits(time_s=float(task.time_limit_s), memory_bytes=profiler.limits.memory_bytes))
+    return with_limits(profiler, replace(profiler.limits, time_s=float(task.time_limit_s)))
 
 
 def _cost(name: str, measurement: Measurement) -> ReferenceCost:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "RunOutcome", "FAILURE_STATUSES", "run_isolated", "DEFAULT_MEMORY_LIMIT_BYTES"]
+__all__ = ["Limits", "RunOutcome", "FAILURE_STATUSES", "run_isolated", "DEFAULT_MEMORY_LIMIT_BYTES", "available_cpus",
+           "single_cpu"]
 
 _CHILD = Path(__file__).with_name("_child.py")
 
@@ -51,10 +52,17 @@ class Limits:
     Attributes:
         time_s: wall-clock limit of the whole process, start-up included, in seconds.
         memory_bytes: ``RLIMIT_AS`` of the process in bytes, or None for no limit.
+        cpus: the CPUs the process may run on (its affinity, set before JAX starts its threads),
+            or None for every CPU the caller may use. One CPU (:func:`single_cpu`) makes the wall
+            time of a multithreaded solution the sum of its threads' run times, the wall-time
+            counterpart of an instruction count over all threads. It also removes the hand-offs
+            between cores, which a virtual machine can slow by several times for seconds at a
+            time.
     """
 
     time_s: float = 60.0
     memory_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES
+    cpus: tuple[int, ...] | None = None
 
     def __post_init__(self):
         if not self.time_s > 0:
@@ -64,6 +72,36 @@ class Limits:
                 f"Limits.memory_bytes={self.memory_bytes} is below 64 MiB, too little to start Python; "
                 "raise it or pass None for no limit."
             )
+        if self.cpus is not None:
+            cpus = tuple(int(c) for c in self.cpus)
+            allowed = available_cpus()
+            if not cpus:
+                raise ValueError("Limits.cpus is empty. Pass at least one CPU index, or None for all CPUs.")
+            if allowed is None:
+                raise ValueError(f"Limits.cpus={cpus} needs CPU affinity (os.sched_setaffinity), which this "
+                                 "platform lacks. Pass cpus=None.")
+            outside = sorted(set(cpus) - set(allowed))
+            if outside:
+                raise ValueError(f"Limits.cpus has CPUs {outside} that this process may not use. Choose among "
+                                 f"{sorted(allowed)}.")
+            object.__setattr__(self, "cpus", cpus)
+
+
+def available_cpus() -> tuple[int, ...] | None:
+    """Return the CPUs this process may run on, or None where the platform has no CPU affinity."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return tuple(sorted(os.sched_getaffinity(0)))
+
+
+def single_cpu() -> tuple[int, ...] | None:
+    """Return a one-CPU affinity for solution processes: the highest-numbered CPU this process may use.
+
+    CPU 0 tends to serve more interrupts than the others, so the last one is taken. Returns None
+    where the platform has no CPU affinity (macOS, Windows); processes then run unpinned.
+    """
+    cpus = available_cpus()
+    return None if cpus is None else (cpus[-1],)
 
 
 @dataclass(frozen=True)
@@ -188,6 +226,7 @@ def run_isolated(
             "min_time_s": float(min_time_s),
             "max_repeats": int(max_repeats or repeats),
             "memory_limit_bytes": limits.memory_bytes,
+            "cpus": list(limits.cpus) if limits.cpus is not None else None,
             "result_path": str(work / "result.json"),
             "output_path": str(work / "output.json") if keep_output else None,
         }

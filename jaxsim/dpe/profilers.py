@@ -146,7 +146,8 @@ class Profiler:
         return {"profiler": self.name, "unit": self.unit, "statistic": self.statistic, "processes": self.processes,
                 "repeats": self.repeats, "warmup": self.warmup, "min_time_s": self.min_time_s,
                 "max_repeats": self.max_repeats, "time_limit_s": self.limits.time_s,
-                "memory_limit_bytes": self.limits.memory_bytes}
+                "memory_limit_bytes": self.limits.memory_bytes,
+                "cpus": list(self.limits.cpus) if self.limits.cpus is not None else None}
 
     def _run(self, code: str, entry_point: str, input_spec: dict, framework: str, keep_output: bool) -> RunOutcome:
         return run_isolated(code, entry_point, input_spec, framework=framework, profiler=self._child_profiler,

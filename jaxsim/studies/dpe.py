@@ -45,10 +45,14 @@ def _placement(evaluation, candidate) -> tuple[bool, int | None]:
 
 
 def _profilers(quick: bool):
-    from jaxsim.dpe.isolation import Limits
+    from jaxsim.dpe.isolation import Limits, single_cpu
     from jaxsim.dpe.profilers import select_profiler
 
-    limits = Limits(time_s=60.0)
+    # Every solution process runs on one CPU. JAX splits a kernel's work over threads, and on a
+    # virtual machine the hand-offs between cores were up to 5 times slower for seconds at a time.
+    # The library's circuit took 2.1 ms per call on two cores in quiet periods and 5 to 11 ms in
+    # slow ones, but 4.0 to 4.2 ms on one core throughout.
+    limits = Limits(time_s=60.0, cpus=single_cpu())
     # Plain Python: two fresh processes per solution, run in interleaved rounds over the task's
     # references and candidates. A period of load on the shared machine then falls on one process
     # of several solutions, and the spread of the two per-process minima estimates the

@@ -4,6 +4,7 @@ import pytest
 
 from jaxsim import cli
 from jaxsim.dpe.evaluate import TaskError, evaluate, evaluate_task, measure_references, write_results
+from jaxsim.dpe.isolation import single_cpu
 from jaxsim.dpe.profilers import WallTimeProfiler
 from jaxsim.dpe.tasks import Sample, task_from_dict, write_tasks
 
@@ -87,6 +88,12 @@ def test_cli_tasks_and_evaluate(tmp_path, capsys):
     assert code == 0
     row = json.loads((out / "samples.jsonl").read_text().splitlines()[0])
     assert (row["sample_id"], row["level"]) == ("s", 3)
+    # By default every solution process runs on one CPU.
+    cpus = json.loads((out / "tasks.json").read_text())["profiler"]["cpus"]
+    assert cpus == (list(single_cpu()) if single_cpu() is not None else None)
+    assert cli.main(["dpe", "evaluate", "--tasks", str(tasks_path), "--samples", str(samples_path), "--out", str(out),
+                     "--cpus", "first"]) == 2
+    assert "--cpus 'first'" in capsys.readouterr().out
     assert cli.main(["dpe", "evaluate", "--tasks", str(tmp_path / "none.jsonl"), "--samples", str(samples_path),
                      "--out", str(out)]) == 2
     assert "not found" in capsys.readouterr().out

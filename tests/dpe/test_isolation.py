@@ -1,6 +1,6 @@
 import pytest
 
-from jaxsim.dpe.isolation import Limits, run_isolated
+from jaxsim.dpe.isolation import Limits, available_cpus, run_isolated, single_cpu
 
 FIXED = {"kind": "fixed", "calls": [[[3, 1, 2]]]}
 
@@ -81,3 +81,22 @@ def test_fast_solutions_get_more_repeats():
     assert len(fast.samples) == 20
     # Two sleeps of 30 ms reach 50 ms, so no third call is made.
     assert len(slow.samples) == 2
+
+
+@pytest.mark.skipif(available_cpus() is None, reason="this platform has no CPU affinity (os.sched_setaffinity)")
+def test_process_runs_on_the_requested_cpu():
+    cpu = single_cpu()
+    assert cpu == (available_cpus()[-1],)
+    code = "import os\ndef f(a):\n    return sorted(os.sched_getaffinity(0))\n"
+    pinned = run_isolated(code, "f", FIXED, repeats=1, limits=Limits(cpus=cpu), keep_output=True)
+    assert pinned.output == {"__seq__": "list", "items": list(cpu)}
+    free = run_isolated(code, "f", FIXED, repeats=1, limits=Limits(), keep_output=True)
+    assert free.output == {"__seq__": "list", "items": list(available_cpus())}
+
+
+def test_bad_cpus_raise():
+    with pytest.raises(ValueError, match="empty"):
+        Limits(cpus=())
+    if available_cpus() is not None:
+        with pytest.raises(ValueError, match=r"CPUs \[4096\]"):
+            Limits(cpus=(4096,))
