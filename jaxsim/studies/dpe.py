@@ -19,6 +19,8 @@ level split and the tie test (:mod:`jaxsim.dpe.levels`). Metrics:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from jaxsim.core.report import Report
@@ -177,7 +179,8 @@ def run(report: Report) -> None:
     # (the big-integer loop) needs the budget per call.
     fib = get_task("fibonacci_mod")
     budget = 0.005 if quick else 0.03
-    chosen = find_performance_input(fib, budget_s=budget, start_scale=4000 if quick else 1000, max_scale=2**20)
+    chosen = find_performance_input(fib, budget_s=budget, start_scale=4000 if quick else 1000, max_scale=2**20,
+                                    limits=replace(python_choice.profiler.limits, time_s=20 * budget + 30))
     report.add_metric("pe_input_scale", chosen.scale)
     report.add_metric("pe_input_probes", len(chosen.history))
     report.add_metric("pe_input_cost_s", chosen.cost_s)
