@@ -2,7 +2,8 @@
 
 Each run gets its own temporary working directory (deleted afterwards) and its own process
 group, which is killed as a whole when the time limit passes. The child sets an address-space
-limit with ``resource.setrlimit(RLIMIT_AS)``, runs in an environment without proxy settings
+limit with ``resource.setrlimit(RLIMIT_AS)`` and, when requested, its CPU affinity
+(``Limits.cpus``), runs in an environment without proxy settings
 and with the directory that holds ``jaxsim`` on ``PYTHONPATH`` (so solutions can import this
 library's kernels), and has a blocked socket API (see :mod:`jaxsim.dpe._child`; a guard against accidental network
 use, not a security sandbox). A crash, hang, exception or wrong entry point becomes a
