@@ -98,8 +98,9 @@ def available_cpus() -> tuple[int, ...] | None:
 def single_cpu() -> tuple[int, ...] | None:
     """Return a one-CPU affinity for solution processes: the highest-numbered CPU this process may use.
 
-    CPU 0 tends to serve more interrupts than the others, so the last one is taken. Returns None
-    where the platform has no CPU affinity (macOS, Windows); processes then run unpinned.
+    On Linux CPU 0 often handles more device interrupts than the others, so the last one is taken.
+    Returns None where the platform has no CPU affinity (macOS, Windows), and processes then run
+    unpinned.
     """
     cpus = available_cpus()
     return None if cpus is None else (cpus[-1],)
