@@ -134,7 +134,7 @@ def main(request_path: str) -> int:
         limit = int(request["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if request.get("cpus"):
-        # Before any import that starts threads: threads inherit the affinity of their creator.
+        # Set before any import that starts threads, because threads inherit their creator's affinity.
         os.sched_setaffinity(0, [int(c) for c in request["cpus"]])
 
     counter = None

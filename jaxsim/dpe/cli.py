@@ -82,7 +82,7 @@ def _list_tasks(args, console) -> int:
 
 
 def _parse_cpus(text: str) -> tuple[int, ...] | None:
-    """Return the CPU affinity that ``--cpus`` asks for."""
+    """Return the CPU affinity that the ``--cpus`` value requests."""
     from jaxsim.dpe.isolation import single_cpu
 
     if text == "one":
@@ -92,7 +92,7 @@ def _parse_cpus(text: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise ValueError(f"--cpus {text!r} is not 'one', 'all' or a comma-separated list of CPU indices "
+        raise ValueError(f"invalid --cpus {text!r}: use 'one', 'all' or a comma-separated list of CPU indices "
                          "such as 0,1.") from None
 
 

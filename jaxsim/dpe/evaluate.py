@@ -176,9 +176,7 @@ def evaluate_task(task: Task, samples: Sequence[Sample], profiler: Profiler, *, 
         TaskError: when the task has no references or none of them runs.
     """
     if task.pe_input is None and task.scale is None:
-        # The probes run on the profiler's CPUs, so that the budget is met where the solutions run.
-        probe_limits = replace(profiler.limits, time_s=20 * pe_budget_s + 30)
-        chosen = find_performance_input(task, budget_s=pe_budget_s, require_budget=False, limits=probe_limits)
+        chosen = find_performance_input(task, budget_s=pe_budget_s, require_budget=False, cpus=profiler.limits.cpus)
         task = replace(task, scale=chosen.scale)
     if references is None and not task.references:
         raise TaskError(f"task {task.task_id!r} has no references; levels need at least one.")

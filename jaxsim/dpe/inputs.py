@@ -74,6 +74,7 @@ def find_performance_input(
     start_scale: int = 1,
     max_scale: int = 2**24,
     limits: Limits | None = None,
+    cpus: tuple[int, ...] | None = None,
     require_budget: bool = True,
 ) -> PerformanceInput:
     """Double the generator's scale from ``start_scale`` until the slowest reference reaches a budget.
@@ -84,7 +85,9 @@ def find_performance_input(
         memory_budget_bytes: peak memory that ends the search, or None.
         start_scale: the first scale tried.
         max_scale: the largest scale tried.
-        limits: limits of each probing process (default: ``20 * budget_s + 30`` seconds).
+        limits: limits of each probing process (default: ``20 * budget_s + 30`` seconds on ``cpus``).
+        cpus: CPU affinity of the probing processes when ``limits`` is not given (see
+            :class:`Limits`); pass the profiler's CPUs so that the budget is met where solutions run.
         require_budget: raise when ``max_scale`` is passed without reaching a budget; with False,
             return the largest valid input with ``reached_budget=False``.
 
@@ -98,7 +101,7 @@ def find_performance_input(
         raise ValueError(f"budget_s must be positive, got {budget_s}.")
     if start_scale < 1 or max_scale < start_scale:
         raise ValueError(f"need 1 <= start_scale <= max_scale, got start_scale={start_scale}, max_scale={max_scale}.")
-    limits = limits or Limits(time_s=20 * budget_s + 30)
+    limits = limits or Limits(time_s=20 * budget_s + 30, cpus=cpus)
     history: list[dict] = []
     best: dict | None = None
     scale = start_scale

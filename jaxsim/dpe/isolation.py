@@ -83,7 +83,7 @@ class Limits:
                                  "platform lacks. Pass cpus=None.")
             outside = sorted(set(cpus) - set(allowed))
             if outside:
-                raise ValueError(f"Limits.cpus has CPUs {outside} that this process may not use. Choose among "
+                raise ValueError(f"Limits.cpus contains CPUs {outside} that this process may not use. Choose among "
                                  f"{sorted(allowed)}.")
             object.__setattr__(self, "cpus", cpus)
 

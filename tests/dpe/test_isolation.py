@@ -84,7 +84,7 @@ def test_fast_solutions_get_more_repeats():
 
 
 @pytest.mark.skipif(available_cpus() is None, reason="this platform has no CPU affinity (os.sched_setaffinity)")
-def test_process_runs_on_the_requested_cpu():
+def test_child_runs_on_requested_cpu():
     cpu = single_cpu()
     assert cpu == (available_cpus()[-1],)
     code = "import os\ndef f(a):\n    return sorted(os.sched_getaffinity(0))\n"
@@ -94,7 +94,7 @@ def test_process_runs_on_the_requested_cpu():
     assert free.output == {"__seq__": "list", "items": list(available_cpus())}
 
 
-def test_bad_cpus_raise():
+def test_invalid_cpus_raise():
     with pytest.raises(ValueError, match="empty"):
         Limits(cpus=())
     if available_cpus() is not None:
